@@ -1,0 +1,191 @@
+/**
+ * Transaction: every entry in one database transaction, all or nothing.
+ * Identities are resolved first (new ids for POST, matches of conditional URLs), then
+ * references to entries' full URLs and conditional references are rewritten, then the
+ * entries run in the spec's order: DELETE, POST, PUT/PATCH, GET/HEAD.
+ * @see https://hl7.org/fhir/R4/http.html#trules
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { FhirRequest, FhirResponse } from '../http-types.ts';
+import type { FhirRouter } from '../router.ts';
+import { writeResponse } from '../router.ts';
+import type { Repository } from '../repository.ts';
+import { badRequest, FhirError, notFound, preconditionFailed, type OutcomeKind } from '../outcomes.ts';
+import { isKnownResourceType } from '../definitions.ts';
+import { assertResource, assertValidId } from '../validation.ts';
+import { parseSearch } from '../search/request.ts';
+import { parseEntryRequest, type EntryRequest } from './entry-request.ts';
+import { collectReferences, isConditionalReference, rewriteReferences } from './references.ts';
+import { entryAsRequest, responseEntry } from './batch.ts';
+import { patchFromBinary } from './patch-body.ts';
+
+const ORDER: Record<EntryRequest['method'], number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+/** Reads and operation invocations (`POST Patient/$validate`) go through the router, after the writes. */
+const throughRouter = (entry: EntryRequest): boolean => entry.method === 'GET' || entry.method === 'HEAD' || entry.path.includes('/$');
+const order = (entry: EntryRequest): number => (throughRouter(entry) ? 3 : ORDER[entry.method]);
+
+/** What an entry resolved to before anything is written. */
+interface Planned {
+  entry: EntryRequest;
+  /** The id the entry writes or deletes; undefined for a conditional delete with no match. */
+  id?: string;
+  /** A conditional create whose criteria matched an existing resource: nothing to write. */
+  existing?: Resource;
+}
+
+export async function processTransaction(bundle: Bundle, outer: FhirRequest, router: FhirRouter): Promise<FhirResponse> {
+  const entries = (bundle.entry ?? []).map((entry, index) => parseEntryRequest(entry, index, outer.baseUrl));
+  const responses = await router.options.repo.transaction(async (repo) => {
+    const plans = [];
+    for (const entry of entries) plans.push(await atEntry(entry, () => plan(entry, repo)));
+    checkDistinctTargets(plans);
+    const identities = identityMap(plans);
+    for (const p of plans) {
+      if (p.entry.resource && (p.entry.method === 'POST' || p.entry.method === 'PUT')) {
+        p.entry.resource = await atEntry(p.entry, () => resolveReferences(p.entry.resource as Resource, identities, repo));
+      }
+    }
+    const txRouter = router.withRepository(repo);
+    const results = new Array<BundleEntry>(plans.length);
+    for (const p of [...plans].sort((a, b) => order(a.entry) - order(b.entry))) {
+      results[p.entry.index] = await atEntry(p.entry, () => execute(p, repo, txRouter, outer));
+    }
+    return results;
+  });
+  return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } };
+}
+
+/** Runs a step for one entry; its failure fails the transaction, naming the entry. */
+async function atEntry<T>(entry: EntryRequest, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(err instanceof FhirError)) throw err;
+    for (const issue of err.outcome.issue ?? []) {
+      issue.expression = [`Bundle.entry[${entry.index}]`, ...(issue.expression ?? [])];
+      if (issue.details?.text) issue.details.text = `Bundle.entry[${entry.index}] (${entry.method} ${entry.path}): ${issue.details.text}`;
+    }
+    throw err;
+  }
+}
+
+async function plan(entry: EntryRequest, repo: Repository): Promise<Planned> {
+  const { method, resourceType, resource } = entry;
+  if (throughRouter(entry)) return { entry };
+  if (!resourceType || !isKnownResourceType(resourceType)) throw notFound(`Unknown resource type in ${entry.path}`);
+  if (method === 'POST' || method === 'PUT') {
+    assertResource(resource);
+    if (resource.resourceType !== resourceType) throw badRequest(`The entry's resource is a ${resource.resourceType}, its URL is for ${resourceType}`);
+  }
+  if (entry.id) assertValidId(entry.id);
+  switch (method) {
+    case 'POST': {
+      if (!entry.ifNoneExist) return { entry, id: randomUUID() };
+      const match = await uniqueMatch(repo, resourceType, new URLSearchParams(entry.ifNoneExist), 'ifNoneExist');
+      return match ? { entry, id: match.id, existing: match } : { entry, id: randomUUID() };
+    }
+    case 'PUT': {
+      if (entry.id) {
+        if (resource?.id !== entry.id) throw badRequest(`The resource id (${resource?.id ?? 'none'}) must match the URL id (${entry.id})`, 'id');
+        return { entry, id: entry.id };
+      }
+      const match = await uniqueMatch(repo, resourceType, entry.query, 'conditional update');
+      if (match && resource?.id && resource.id !== match.id) throw badRequest(`The resource id ${resource.id} differs from the match (${match.id})`);
+      return { entry, id: match?.id ?? resource?.id ?? randomUUID() };
+    }
+    case 'PATCH':
+    case 'DELETE': {
+      if (entry.id) return { entry, id: entry.id };
+      const match = await uniqueMatch(repo, resourceType, entry.query, `conditional ${method.toLowerCase()}`);
+      if (!match && method === 'PATCH') throw notFound(`No ${resourceType} matches the conditional patch`);
+      return { entry, id: match?.id };
+    }
+    default:
+      throw badRequest(`${method} is not valid here`);
+  }
+}
+
+async function uniqueMatch(repo: Repository, resourceType: string, query: URLSearchParams, what: string): Promise<Resource | undefined> {
+  const search = parseSearch(resourceType, query);
+  if (search.criteria.length === 0) throw badRequest(`The ${what} has no search criteria`);
+  const { resources } = await repo.search({ ...search, count: 2 }, { lock: true });
+  if (resources.length > 1) throw preconditionFailed(`The ${what} matched more than one ${resourceType}`);
+  return resources[0];
+}
+
+/** Two entries may not write or delete the same resource. */
+function checkDistinctTargets(plans: Planned[]): void {
+  const seen = new Map<string, number>();
+  for (const p of plans) {
+    if (!p.id || p.existing) continue;
+    const key = `${p.entry.resourceType}/${p.id}`;
+    const other = seen.get(key);
+    if (other !== undefined) throw badRequest(`Bundle.entry[${other}] and Bundle.entry[${p.entry.index}] both change ${key}`);
+    seen.set(key, p.entry.index);
+  }
+}
+
+/** Full URLs of created and updated entries, mapped to the `Type/id` they resolved to. */
+function identityMap(plans: Planned[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const { entry, id } of plans) {
+    if (entry.fullUrl && id && (entry.method === 'POST' || entry.method === 'PUT')) map.set(entry.fullUrl, `${entry.resourceType}/${id}`);
+  }
+  return map;
+}
+
+async function resolveReferences(resource: Resource, identities: Map<string, string>, repo: Repository): Promise<Resource> {
+  const conditional = new Map<string, string>();
+  for (const reference of collectReferences(resource)) {
+    if (!isConditionalReference(reference)) continue;
+    const [type, query] = reference.split(/\?(.*)/s, 2) as [string, string];
+    const match = await uniqueMatch(repo, type, new URLSearchParams(query), `conditional reference ${type}?...`);
+    if (!match) throw preconditionFailed(`The conditional reference ${type}?... matches no resource`);
+    conditional.set(reference, `${type}/${match.id}`);
+  }
+  return rewriteReferences(resource, (reference) => identities.get(reference) ?? conditional.get(reference));
+}
+
+async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: FhirRequest): Promise<BundleEntry> {
+  const { entry, id } = p;
+  const type = entry.resourceType as string;
+  const entryRequest = entryAsRequest({ ...entry, method: entry.method }, outer);
+  const full = (e: BundleEntry): BundleEntry => (id && e.resource ? { fullUrl: `${outer.baseUrl}/${type}/${id}`, ...e } : e);
+  if (throughRouter(entry)) {
+    const response = await router.handle(entryRequest);
+    if (response.status >= 400 && response.body?.resourceType === 'OperationOutcome') throw new FhirError(kindOf(response.status), response.body);
+    return responseEntry(response);
+  }
+  switch (entry.method) {
+    case 'DELETE': {
+      if (id) await repo.delete(type, id, { ifMatch: entry.ifMatch });
+      return { response: { status: '204 No Content' } };
+    }
+    case 'POST': {
+      if (p.existing) return full(responseEntry(writeResponse(entryRequest, p.existing, false)));
+      const { resource } = await repo.create(stripId(entry.resource as Resource), { id });
+      return full(responseEntry(writeResponse(entryRequest, resource, true)));
+    }
+    case 'PUT': {
+      const result = await repo.update({ ...(entry.resource as Resource), id }, { ifMatch: entry.ifMatch });
+      return full(responseEntry(writeResponse(entryRequest, result.resource, result.created)));
+    }
+    case 'PATCH': {
+      const result = await repo.patch(type, id as string, patchFromBinary(entry.resource, entry.index), { ifMatch: entry.ifMatch });
+      return full(responseEntry(writeResponse(entryRequest, result.resource, false)));
+    }
+    default:
+      throw badRequest(`${entry.method} is not valid here`);
+  }
+}
+
+function kindOf(status: number): OutcomeKind {
+  return status === 404 ? 'not-found' : status === 410 ? 'gone' : status === 412 ? 'precondition-failed' : status >= 500 ? 'server-error' : 'bad-request';
+}
+
+function stripId(resource: Resource): Resource {
+  const { id: _id, ...rest } = resource;
+  return rest as Resource;
+}

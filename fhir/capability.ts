@@ -1,0 +1,68 @@
+/**
+ * The CapabilityStatement, generated from what the server really supports: every resource
+ * type with its interactions, the search parameters the index answers, known profiles and
+ * registered operations.
+ * @see https://hl7.org/fhir/R4/capabilitystatement.html
+ */
+import type { CapabilityStatement, CapabilityStatementRestResource, StructureDefinition } from '@medplum/fhirtypes';
+import { resourceTypes } from './definitions.ts';
+import { indexedParameters } from './search/extract.ts';
+import type { Operation } from './operations/registry.ts';
+
+export interface CapabilityInput {
+  baseUrl: string;
+  softwareVersion: string;
+  profiles: StructureDefinition[];
+  operations: Operation[];
+}
+
+const INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
+
+export function capabilityStatement(input: CapabilityInput): CapabilityStatement {
+  const operationsFor = (type: string): CapabilityStatementRestResource['operation'] =>
+    input.operations
+      .filter((op) => (op.definition.type || op.definition.instance) && (!op.definition.resource?.length || op.definition.resource.includes(type as never)))
+      .map((op) => ({ name: op.definition.code as string, definition: op.definition.url as string }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'Passerelle', version: input.softwareVersion },
+    implementation: { description: 'Passerelle FHIR R4 server', url: input.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        operation: input.operations
+          .filter((op) => op.definition.system)
+          .map((op) => ({ name: op.definition.code as string, definition: op.definition.url as string })),
+        resource: resourceTypes().map((type): CapabilityStatementRestResource => ({
+          type: type as CapabilityStatementRestResource['type'],
+          profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+          supportedProfile: input.profiles.filter((p) => p.type === type).map((p) => p.url as string),
+          interaction: INTERACTIONS.map((code) => ({ code })),
+          versioning: 'versioned-update',
+          readHistory: true,
+          updateCreate: true,
+          conditionalCreate: true,
+          conditionalRead: 'not-supported',
+          conditionalUpdate: true,
+          conditionalDelete: 'single',
+          referencePolicy: ['literal', 'logical'],
+          searchParam: [
+            { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
+            { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+            ...indexedParameters(type)
+              .filter((sp) => sp.type !== 'special')
+              .map((sp) => ({ name: sp.code as string, type: sp.type, definition: sp.url })),
+          ],
+          operation: operationsFor(type),
+        })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,16 @@
+/** The FHIR core's public surface; other folders import only this file. */
+export type { Database, Queryable } from './database.ts';
+export { RETRYABLE_SQLSTATES } from './database.ts';
+export * from './outcomes.ts';
+export { loadR4Definitions, resourceTypes, isKnownResourceType } from './definitions.ts';
+export { ProfileRegistry, withSnapshot } from './profiles.ts';
+export { Repository, type WriteResult, type HistoryEntry, type PatchOperation } from './repository.ts';
+export { FhirRouter, type RouterOptions } from './router.ts';
+export type { FhirRequest, FhirResponse } from './http-types.ts';
+export { fhirExpressRouter, routeLabel } from './express.ts';
+export { capabilityStatement } from './capability.ts';
+export { coreOperations, OperationRegistry, type Operation, type OperationContext } from './operations/index.ts';
+export { bundleProcessor } from './bundles/process.ts';
+export { rewriteReferences, isConditionalReference } from './bundles/references.ts';
+export { parseSearch, splitValues } from './search/request.ts';
+export { extractIndexRows } from './search/extract.ts';

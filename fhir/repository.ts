@@ -1,0 +1,264 @@
+/**
+ * The one repository every entry point writes through: create, read, update, patch, delete,
+ * history, each write one version in one transaction with its search index rows.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import { applyPatch, deepEquals } from '@medplum/core';
+import type { Database, Queryable } from './database.ts';
+import { badRequest, gone, notFound, preconditionFailed } from './outcomes.ts';
+import { assertValidId, validate } from './validation.ts';
+import type { ProfileRegistry } from './profiles.ts';
+import { extractIndexRows } from './search/extract.ts';
+import { emptyIndexRows } from './search/index-rows.ts';
+import { writeStatement, type VersionWrite } from './write-statement.ts';
+import { parseSearch, type SearchRequest } from './search/request.ts';
+import { executeSearch, type SearchResult } from './search/execute.ts';
+
+export interface WriteResult {
+  resource: Resource;
+  /** True when a new resource was created (201), false for an update (200). */
+  created: boolean;
+}
+
+export interface HistoryEntry {
+  seq: string;
+  resourceType: string;
+  id: string;
+  versionId: string;
+  lastUpdated: string;
+  method: VersionWrite['method'];
+  resource: Resource | undefined;
+}
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  since?: string;
+  /** Only entries older than this `seq` (the paging cursor). */
+  before?: string;
+  count: number;
+}
+
+interface CurrentRow {
+  version_id: string;
+  deleted: boolean;
+  content: Resource | null;
+}
+
+/** A JSON Patch operation (RFC 6902). */
+export interface PatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+export class Repository {
+  readonly #db: Database;
+  readonly #tx: Queryable | undefined;
+  readonly #profiles: ProfileRegistry;
+
+  constructor(db: Database, profiles: ProfileRegistry, tx?: Queryable) {
+    this.#db = db;
+    this.#profiles = profiles;
+    this.#tx = tx;
+  }
+
+  /** Runs `work` with a repository bound to one database transaction (all or nothing). */
+  transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
+    if (this.#tx) return work(this);
+    return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, tx)));
+  }
+
+  get #q(): Queryable {
+    return this.#tx ?? this.#db;
+  }
+
+  /** Validates a resource as a write would, without writing. */
+  validate(resource: Resource): void {
+    validate(resource, this.#profiles);
+  }
+
+  async read(resourceType: string, id: string): Promise<Resource> {
+    const rows = await this.#q.query<CurrentRow>(
+      'SELECT version_id, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2',
+      [resourceType, id],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`${resourceType}/${id} is not known`);
+    if (row.deleted || !row.content) throw gone(`${resourceType}/${id} was deleted (version ${row.version_id})`);
+    return row.content;
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
+    if (!/^\d{1,18}$/.test(versionId)) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
+    const rows = await this.#q.query<{ content: Resource | null }>(
+      'SELECT content FROM fhir_history WHERE resource_type = $1 AND id = $2 AND version_id = $3',
+      [resourceType, id, versionId],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
+    if (!row.content) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
+    return row.content;
+  }
+
+  /**
+   * Creates a resource with a new server-assigned id (or `options.id`, assigned earlier by a
+   * transaction), or returns the one match of `ifNoneExist`.
+   */
+  async create(resource: Resource, options: { ifNoneExist?: string; id?: string } = {}): Promise<WriteResult> {
+    this.validate(resource);
+    const { ifNoneExist, id = randomUUID() } = options;
+    if (!ifNoneExist) return { resource: await this.#insert(resource, id), created: true };
+    const search = parseSearch(resource.resourceType, new URLSearchParams(ifNoneExist));
+    if (search.criteria.length === 0) throw badRequest('If-None-Exist has no search criteria');
+    return this.transaction(async (repo) => {
+      await repo.#lockCondition(resource.resourceType, ifNoneExist);
+      const matches = await repo.search({ ...search, count: 2 });
+      if (matches.resources.length > 1) throw preconditionFailed(`If-None-Exist matched ${resource.resourceType} more than once`);
+      const existing = matches.resources[0];
+      if (existing) return { resource: existing, created: false };
+      return { resource: await repo.#insert(resource, id), created: true };
+    });
+  }
+
+  /**
+   * Updates a resource, or creates it with the client's id when it does not exist.
+   * A body equal to the current version (ignoring meta.versionId/lastUpdated) writes nothing.
+   */
+  async update(resource: Resource, options: { ifMatch?: string; method?: 'PUT' | 'PATCH' } = {}): Promise<WriteResult> {
+    const id = resource.id;
+    if (!id) throw badRequest('The resource has no id; an update needs one', 'id');
+    assertValidId(id);
+    this.validate(resource);
+    const index = extractIndexRows(resource);
+    return this.transaction(async (repo) => {
+      const current = await repo.#lockCurrent(resource.resourceType, id);
+      checkIfMatch(options.ifMatch, current);
+      if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
+        return { resource: current.content, created: false };
+      }
+      const versionId = current ? Number(current.version_id) + 1 : 1;
+      const stored = await repo.#write(resource, id, versionId, options.method ?? 'PUT', index, current !== undefined);
+      return { resource: stored, created: !current || current.deleted };
+    });
+  }
+
+  /** Applies a JSON Patch to the current version; the result must still be valid. */
+  async patch(resourceType: string, id: string, operations: PatchOperation[], options: { ifMatch?: string } = {}): Promise<WriteResult> {
+    return this.transaction(async (repo) => {
+      const current = await repo.#lockCurrent(resourceType, id);
+      if (!current) throw notFound(`${resourceType}/${id} is not known`);
+      if (current.deleted || !current.content) throw gone(`${resourceType}/${id} was deleted`);
+      const patched = structuredClone(current.content);
+      const errors = applyPatch(patched, operations as Parameters<typeof applyPatch>[1]).filter((e) => e !== null);
+      if (errors.length > 0) {
+        const failedTest = errors.some((e) => e.name === 'TestError');
+        const message = `JSON Patch failed: ${errors.map((e) => e.message).join('; ')}`;
+        throw failedTest ? preconditionFailed(message) : badRequest(message);
+      }
+      if (patched.resourceType !== resourceType || patched.id !== id) throw badRequest('A patch may not change resourceType or id');
+      return repo.update(patched, { ifMatch: options.ifMatch, method: 'PATCH' });
+    });
+  }
+
+  /** Deletes a resource (a new version marks it deleted); deleting what is absent or deleted does nothing. */
+  async delete(resourceType: string, id: string, options: { ifMatch?: string } = {}): Promise<{ deleted: boolean }> {
+    return this.transaction(async (repo) => {
+      const current = await repo.#lockCurrent(resourceType, id);
+      checkIfMatch(options.ifMatch, current);
+      if (!current || current.deleted) return { deleted: false };
+      const write: VersionWrite = {
+        resourceType,
+        id,
+        versionId: Number(current.version_id) + 1,
+        lastUpdated: new Date().toISOString(),
+        method: 'DELETE',
+        content: undefined,
+        index: emptyIndexRows(),
+        replacesIndex: true,
+      };
+      const { sql, params } = writeStatement(write);
+      await repo.#q.query(sql, params);
+      return { deleted: true };
+    });
+  }
+
+  /** Finds current resources matching a search (the subset of search the core needs for conditionals). */
+  search(request: SearchRequest, options: { lock?: boolean } = {}): Promise<SearchResult> {
+    return executeSearch(this.#q, request, options);
+  }
+
+  /** Instance, type or system history, newest first. */
+  async history(query: HistoryQuery): Promise<HistoryEntry[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.resourceType) add('resource_type = ?', query.resourceType);
+    if (query.id) add('id = ?', query.id);
+    if (query.since) add('last_updated >= ?', query.since);
+    if (query.before) add('seq < ?', query.before);
+    const rows = await this.#q.query<{
+      seq: string; resource_type: string; id: string; version_id: string; last_updated: Date | string; method: VersionWrite['method']; content: Resource | null;
+    }>(
+      `SELECT seq, resource_type, id, version_id, last_updated, method, content FROM fhir_history
+       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(query.count))}`,
+      params,
+    );
+    return rows.map((row) => ({
+      seq: String(row.seq),
+      resourceType: row.resource_type,
+      id: row.id,
+      versionId: String(row.version_id),
+      lastUpdated: new Date(row.last_updated).toISOString(),
+      method: row.method,
+      resource: row.content ?? undefined,
+    }));
+  }
+
+  async #insert(resource: Resource, id: string): Promise<Resource> {
+    return this.#write(resource, id, 1, 'POST', extractIndexRows(resource), false);
+  }
+
+  async #write(resource: Resource, id: string, versionId: number, method: VersionWrite['method'], index: VersionWrite['index'], existed: boolean): Promise<Resource> {
+    const lastUpdated = new Date().toISOString();
+    const stored = { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
+    const { sql, params } = writeStatement({
+      resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: stored, index, replacesIndex: existed,
+    });
+    await this.#q.query(sql, params);
+    return stored;
+  }
+
+  async #lockCurrent(resourceType: string, id: string): Promise<CurrentRow | undefined> {
+    const rows = await this.#q.query<CurrentRow>(
+      'SELECT version_id, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2 FOR UPDATE',
+      [resourceType, id],
+    );
+    return rows[0];
+  }
+
+  /** Serialises conditional writes with the same criteria, so two of them cannot both create. */
+  async #lockCondition(resourceType: string, criteria: string): Promise<void> {
+    await this.#q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${resourceType}?${criteria}`]);
+  }
+}
+
+/** `If-Match: W/"3"` must name the current version. */
+function checkIfMatch(ifMatch: string | undefined, current: CurrentRow | undefined): void {
+  if (ifMatch === undefined) return;
+  const wanted = /^(?:W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[1];
+  if (!current || current.deleted || wanted !== String(current.version_id)) {
+    throw preconditionFailed(`If-Match ${ifMatch} does not match the current version${current ? ` (${current.version_id})` : ''}`);
+  }
+}
+
+function sameContent(stored: Resource, incoming: Resource): boolean {
+  const strip = (r: Resource): unknown => ({ ...r, meta: { ...r.meta, versionId: undefined, lastUpdated: undefined } });
+  return deepEquals(strip(stored), strip(incoming));
+}

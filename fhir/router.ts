@@ -1,0 +1,250 @@
+/**
+ * The FHIR REST interactions, independent of any transport: a FhirRequest in, a FhirResponse out,
+ * every failure an OperationOutcome.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Repository, PatchOperation } from './repository.ts';
+import { badRequest, informational, methodNotAllowed, notFound, preconditionFailed, statusOf, toFhirError } from './outcomes.ts';
+import { isKnownResourceType } from './definitions.ts';
+import { assertResource, assertValidId } from './validation.ts';
+import { preferReturn, versionHeaders, type FhirRequest, type FhirResponse } from './http-types.ts';
+import { parseSearch } from './search/request.ts';
+import { historyBundle, parseHistoryQuery } from './history-bundle.ts';
+import { searchBundle } from './search/bundle.ts';
+import type { OperationRegistry } from './operations/registry.ts';
+
+export interface RouterOptions {
+  repo: Repository;
+  operations: OperationRegistry;
+  /** Handles `POST /` with a batch or transaction Bundle. */
+  bundles: { process(request: FhirRequest, router: FhirRouter): Promise<FhirResponse> };
+  capabilityStatement: () => Resource;
+  /** Called with errors that become 500, so they reach the logs (never the client). */
+  onUnexpectedError?: (err: unknown) => void;
+}
+
+export class FhirRouter {
+  readonly options: RouterOptions;
+
+  constructor(options: RouterOptions) {
+    this.options = options;
+  }
+
+  /** The same router on another repository (e.g. one bound to a transaction). */
+  withRepository(repo: Repository): FhirRouter {
+    return new FhirRouter({ ...this.options, repo });
+  }
+
+  async handle(request: FhirRequest): Promise<FhirResponse> {
+    try {
+      return await this.#route(request);
+    } catch (err) {
+      const error = toFhirError(err);
+      if (error.status >= 500) this.options.onUnexpectedError?.(err);
+      return { status: error.status, body: error.outcome };
+    }
+  }
+
+  #route(request: FhirRequest): Promise<FhirResponse> {
+    const segments = request.path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const [first, second, third, fourth] = segments;
+    const method = request.method.toUpperCase();
+    const allow = (...methods: string[]): void => {
+      if (!methods.includes(method)) throw methodNotAllowed(`${method} is not allowed on ${request.path || '/'}`);
+    };
+    if (segments.length > 4) throw notFound(`No FHIR endpoint at ${request.path}`);
+    if (first === undefined) {
+      allow('POST');
+      return this.options.bundles.process(request, this);
+    }
+    if (first === 'metadata' && segments.length === 1) {
+      allow('GET', 'HEAD');
+      return Promise.resolve(ok(this.options.capabilityStatement()));
+    }
+    if (first === '_history' && segments.length === 1) {
+      allow('GET', 'HEAD');
+      return this.#history(request, {});
+    }
+    if (first.startsWith('$')) return this.options.operations.invoke(first.slice(1), { request, repo: this.options.repo });
+    const type = first;
+    if (!isKnownResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
+    if (second === undefined) return this.#typeLevel(request, method, type);
+    if (second.startsWith('$') && third === undefined) return this.options.operations.invoke(second.slice(1), { request, repo: this.options.repo, resourceType: type });
+    if (second === '_history' && third === undefined) {
+      allow('GET', 'HEAD');
+      return this.#history(request, { resourceType: type });
+    }
+    if (second === '_search' && third === undefined) {
+      allow('POST');
+      return this.#search(request, type);
+    }
+    const id = second;
+    assertValidId(id);
+    if (third === undefined) return this.#instanceLevel(request, method, type, id);
+    if (third.startsWith('$') && fourth === undefined) return this.options.operations.invoke(third.slice(1), { request, repo: this.options.repo, resourceType: type, id });
+    if (third === '_history') {
+      allow('GET', 'HEAD');
+      if (fourth === undefined) return this.#history(request, { resourceType: type, id });
+      return this.#vread(type, id, fourth);
+    }
+    throw notFound(`No FHIR endpoint at ${request.path}`);
+  }
+
+  async #typeLevel(request: FhirRequest, method: string, type: string): Promise<FhirResponse> {
+    const { repo } = this.options;
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        return this.#search(request, type);
+      case 'POST': {
+        const resource = bodyResource(request, type);
+        const ifNoneExist = request.header('if-none-exist');
+        const { resource: stored, created } = await repo.create(withoutId(resource), { ifNoneExist });
+        return writeResponse(request, stored, created);
+      }
+      case 'PUT': {
+        const resource = bodyResource(request, type);
+        const id = await this.#conditionalTarget(request, type, resource.id);
+        const result = await repo.update({ ...resource, id }, { ifMatch: request.header('if-match') });
+        return writeResponse(request, result.resource, result.created);
+      }
+      case 'PATCH': {
+        const id = await this.#conditionalTarget(request, type, undefined, true);
+        const result = await repo.patch(type, id, patchBody(request), { ifMatch: request.header('if-match') });
+        return writeResponse(request, result.resource, false);
+      }
+      case 'DELETE': {
+        const search = conditionalSearch(request, type);
+        const matches = await repo.search({ ...search, count: 2 });
+        if (matches.resources.length > 1) throw preconditionFailed(`The conditional delete matched more than one ${type}`);
+        const match = matches.resources[0];
+        if (match) await repo.delete(type, match.id as string);
+        return deleteResponse(request, match !== undefined);
+      }
+      default:
+        throw methodNotAllowed(`${method} is not allowed on ${type}`);
+    }
+  }
+
+  async #instanceLevel(request: FhirRequest, method: string, type: string, id: string): Promise<FhirResponse> {
+    const { repo } = this.options;
+    switch (method) {
+      case 'GET':
+      case 'HEAD': {
+        const resource = await repo.read(type, id);
+        const etag = `W/"${resource.meta?.versionId}"`;
+        if (request.header('if-none-match') === etag) return { status: 304, headers: versionHeaders(resource) };
+        return ok(resource, versionHeaders(resource));
+      }
+      case 'PUT': {
+        const resource = bodyResource(request, type);
+        if (resource.id !== id) throw badRequest(`The resource id (${resource.id ?? 'none'}) must match the URL id (${id})`, 'id');
+        const result = await repo.update(resource, { ifMatch: request.header('if-match') });
+        return writeResponse(request, result.resource, result.created);
+      }
+      case 'PATCH': {
+        const result = await repo.patch(type, id, patchBody(request), { ifMatch: request.header('if-match') });
+        return writeResponse(request, result.resource, false);
+      }
+      case 'DELETE': {
+        const { deleted } = await repo.delete(type, id, { ifMatch: request.header('if-match') });
+        return deleteResponse(request, deleted);
+      }
+      default:
+        throw methodNotAllowed(`${method} is not allowed on ${type}/${id}`);
+    }
+  }
+
+  async #vread(type: string, id: string, versionId: string): Promise<FhirResponse> {
+    const resource = await this.options.repo.vread(type, id, versionId);
+    return ok(resource, versionHeaders(resource));
+  }
+
+  async #search(request: FhirRequest, type: string): Promise<FhirResponse> {
+    const query = new URLSearchParams(request.query);
+    if (request.method.toUpperCase() === 'POST' && request.body instanceof URLSearchParams) {
+      for (const [key, value] of request.body) query.append(key, value);
+    }
+    const strict = /handling=strict/.test(request.header('prefer') ?? '');
+    const search = parseSearch(type, query, { lenient: !strict });
+    const result = await this.options.repo.search(search);
+    return ok(searchBundle(request, search, result));
+  }
+
+  async #history(request: FhirRequest, target: { resourceType?: string; id?: string }): Promise<FhirResponse> {
+    const query = parseHistoryQuery(request.query);
+    const entries = await this.options.repo.history({ ...target, ...query, count: query.count + 1 });
+    if (target.id && entries.length === 0 && !query.before && !query.since) throw notFound(`${target.resourceType}/${target.id} is not known`);
+    return ok(historyBundle(request, query, entries) as Bundle);
+  }
+
+  /** The id a conditional PUT/PATCH (`Patient?identifier=...`) applies to: the one match, or a new/body id. */
+  async #conditionalTarget(request: FhirRequest, type: string, bodyId: string | undefined, mustExist = false): Promise<string> {
+    const search = conditionalSearch(request, type);
+    const matches = await this.options.repo.search({ ...search, count: 2 });
+    if (matches.resources.length > 1) throw preconditionFailed(`The conditional ${request.method} matched more than one ${type}`);
+    const match = matches.resources[0];
+    if (match) {
+      if (bodyId && bodyId !== match.id) throw badRequest(`The resource id ${bodyId} differs from the id of the match (${match.id})`, 'id');
+      return match.id as string;
+    }
+    if (mustExist) throw notFound(`No ${type} matches the conditional ${request.method}`);
+    return bodyId ?? crypto.randomUUID();
+  }
+}
+
+function ok(body: Resource, headers?: Record<string, string>): FhirResponse {
+  return { status: 200, body, headers };
+}
+
+function bodyResource(request: FhirRequest, type: string): Resource {
+  if (request.body === undefined) throw badRequest('The request has no body');
+  assertResource(request.body);
+  if (request.body.resourceType !== type) {
+    throw badRequest(`The body is a ${request.body.resourceType}, the URL is for ${type}`, 'resourceType');
+  }
+  return request.body;
+}
+
+/** A POST creates with a server id: an id in the body is ignored, per the spec. */
+function withoutId(resource: Resource): Resource {
+  const { id: _id, ...rest } = resource;
+  return rest as Resource;
+}
+
+function patchBody(request: FhirRequest): PatchOperation[] {
+  const body = request.body;
+  if (!Array.isArray(body) || !body.every((op) => typeof op === 'object' && op !== null && typeof op.op === 'string' && typeof op.path === 'string')) {
+    throw badRequest('A JSON Patch body is an array of operations with "op" and "path"');
+  }
+  return body as PatchOperation[];
+}
+
+function conditionalSearch(request: FhirRequest, type: string): ReturnType<typeof parseSearch> {
+  const search = parseSearch(type, request.query);
+  if (search.criteria.length === 0) throw badRequest(`A conditional ${request.method} on ${type} needs search criteria`);
+  return search;
+}
+
+/** The response to a create or update, shaped by `Prefer: return=`. */
+export function writeResponse(request: FhirRequest, resource: Resource, created: boolean): FhirResponse {
+  const status = created ? statusOf('created') : statusOf('ok');
+  const headers = versionHeaders(resource);
+  if (created) headers.Location = `${request.baseUrl}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`;
+  switch (preferReturn(request)) {
+    case 'minimal':
+      return { status, headers };
+    case 'OperationOutcome':
+      return { status, headers, body: informational(created ? 'Created' : 'Updated') };
+    default:
+      return { status, headers, body: resource };
+  }
+}
+
+function deleteResponse(request: FhirRequest, deleted: boolean): FhirResponse {
+  if (preferReturn(request) === 'OperationOutcome') {
+    return { status: 200, body: informational(deleted ? 'Deleted' : 'Nothing to delete: the resource does not exist or was already deleted') };
+  }
+  return { status: 204 };
+}

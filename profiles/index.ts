@@ -1,0 +1,20 @@
+/**
+ * Passerelle's own StructureDefinitions (JSON files in `profiles/definitions/`), loaded at start-up
+ * and handed to the FHIR core, which enforces them on write when a resource declares them.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StructureDefinition } from '@medplum/fhirtypes';
+
+const DEFINITIONS_DIR = join(import.meta.dirname, 'definitions');
+
+export function loadProfiles(dir = DEFINITIONS_DIR): StructureDefinition[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const sd = JSON.parse(readFileSync(join(dir, file), 'utf8')) as StructureDefinition;
+      if (sd.resourceType !== 'StructureDefinition') throw new Error(`${file} is not a StructureDefinition`);
+      return sd;
+    });
+}

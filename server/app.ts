@@ -1,0 +1,74 @@
+/**
+ * Wiring of the HTTP application: the FHIR endpoint, health, readiness and metrics,
+ * with one log line and one metric observation per request.
+ */
+import express, { type Express } from 'express';
+import { readFileSync } from 'node:fs';
+import type { StructureDefinition } from '@medplum/fhirtypes';
+import {
+  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database,
+} from '../fhir/index.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface AppDependencies {
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  profiles: StructureDefinition[];
+  maxBodyBytes: number;
+  publicUrl?: string;
+}
+
+export function createApp(deps: AppDependencies): Express {
+  const { db, logger, metrics } = deps;
+  const profiles = new ProfileRegistry(deps.profiles);
+  const operations = coreOperations();
+  const router = new FhirRouter({
+    repo: new Repository(db, profiles),
+    operations,
+    bundles: bundleProcessor,
+    capabilityStatement: () =>
+      capabilityStatement({ baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: VERSION, profiles: profiles.all(), operations: operations.all() }),
+    onUnexpectedError: (err) => logger.error({ err }, 'unexpected error in FHIR request'),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = (res.locals.route as string | undefined) ?? (req.route ? `${req.method} ${req.route.path}` : `${req.method} (unmatched)`);
+      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.latency.observe({ method: req.method, route }, seconds);
+      logger.info({ route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, bytes: Number(res.get('content-length') ?? 0) }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.query('SELECT 1');
+      res.json({ status: 'ready', database: db.kind });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: db.kind });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use('/fhir', fhirExpressRouter({ router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir` }));
+  app.use((req, res) => {
+    res.locals.route = `${req.method} (unmatched)`;
+    res.status(404).json({ error: 'not found' });
+  });
+  return app;
+}

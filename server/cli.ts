@@ -1,0 +1,69 @@
+/**
+ * The `passerelle` command line: `serve` (what `npm start` runs) and `--help`.
+ * Later issues add `seed`, `reindex`, `anonymize`, `hl7 replay`.
+ */
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { serve } from './serve.ts';
+
+const HELP = `Usage: passerelle <command> [options]
+
+Commands:
+  serve        Start the server (HTTP: FHIR R4 at /fhir, /healthz, /readyz, /metrics)
+  migrate      Apply database migrations and exit
+
+Settings come from the environment (see README.md): HOST, PORT, DATA_DIR, DATABASE_URL,
+LOG_LEVEL, FHIR_MAX_BODY_BYTES, PUBLIC_URL, SHUTDOWN_GRACE_SECONDS, DATABASE_POOL_SIZE.
+Run "passerelle <command> --help" for a command's help.
+`;
+
+const COMMAND_HELP: Record<string, string> = {
+  serve: `Usage: passerelle serve\n\nStarts Passerelle: applies migrations, then listens on HOST:PORT (default 127.0.0.1:8080).\nStops gracefully on SIGTERM or SIGINT.\n`,
+  migrate: `Usage: passerelle migrate\n\nApplies pending database migrations (to DATABASE_URL, or the embedded database in DATA_DIR) and exits.\n`,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 1;
+  }
+  if (!(command in COMMAND_HELP)) {
+    process.stderr.write(`Unknown command "${command}".\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(COMMAND_HELP[command] as string);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (command === 'migrate') {
+    const { openDatabase } = await import('./database/open.ts');
+    const { migrate } = await import('./migrations.ts');
+    const db = await openDatabase(config);
+    const applied = await migrate(db);
+    logger.info({ applied }, 'migrations applied');
+    await db.close();
+    return 0;
+  }
+  const running = await serve(config, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string): void => {
+      logger.info({ signal }, 'signal received');
+      void running.stop().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * A PostgreSQL server through `pg` with a connection pool (DATABASE_URL).
+ */
+import pg from 'pg';
+import type { Database, Queryable } from '../../fhir/index.ts';
+import { withRetry } from './retry.ts';
+
+// Return bigint and numeric columns as strings is pg's default; timestamps stay Date objects.
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Pool size; PostgreSQL on a small machine does best with a few connections per core. */
+  maxConnections?: number;
+  /** Schema to use instead of `public` (tests use one schema per run). */
+  schema?: string;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params?: unknown[]): Promise<Row[]> {
+      const result = await client.query(sql, params);
+      return result.rows as Row[];
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 16,
+    options: options.schema ? `-c search_path=${options.schema}` : undefined,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener it kills the process.
+  pool.on('error', () => undefined);
+  await pool.query('SELECT 1');
+
+  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(queryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    ...queryable(pool),
+    transaction: (work) => withRetry(() => transaction(work)),
+    close: () => pool.end(),
+  };
+}
