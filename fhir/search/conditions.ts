@@ -119,28 +119,29 @@ function quantitySql(code: string, value: string, params: SqlParams): string {
  * NULL bounds on the target are open-ended.
  */
 function rangeSql(low: string, high: string, prefix: Prefix, search: Range<string>, params: SqlParams, type: string): string {
-  const lo = `${params.add(search.low)}::${type}`;
-  const hi = `${params.add(search.high)}::${type}`;
-  const within = `(${low} >= ${lo} AND ${high} <= ${hi})`;
+  // Bind only the bounds a prefix uses: PostgreSQL cannot type a parameter the statement never reads.
+  const lo = (): string => `${params.add(search.low)}::${type}`;
+  const hi = (): string => `${params.add(search.high)}::${type}`;
+  const within = (): string => `(${low} >= ${lo()} AND ${high} <= ${hi()})`;
   switch (prefix) {
     case 'eq':
-      return within;
+      return within();
     case 'ne':
-      return `NOT COALESCE(${within}, false)`;
+      return `NOT COALESCE(${within()}, false)`;
     case 'gt':
-      return `(${high} IS NULL OR ${high} > ${hi})`;
+      return `(${high} IS NULL OR ${high} > ${hi()})`;
     case 'lt':
-      return `(${low} IS NULL OR ${low} < ${lo})`;
+      return `(${low} IS NULL OR ${low} < ${lo()})`;
     case 'ge':
-      return `(${high} IS NULL OR ${high} > ${lo})`;
+      return `(${high} IS NULL OR ${high} > ${lo()})`;
     case 'le':
-      return `(${low} IS NULL OR ${low} < ${hi})`;
+      return `(${low} IS NULL OR ${low} < ${hi()})`;
     case 'sa':
-      return `(${low} >= ${hi})`;
+      return `(${low} >= ${hi()})`;
     case 'eb':
-      return `(${high} <= ${lo})`;
+      return `(${high} <= ${lo()})`;
     case 'ap':
       // Approximately: overlapping the search range (widening by a tolerance is for the search issue).
-      return `((${low} IS NULL OR ${low} < ${hi}) AND (${high} IS NULL OR ${high} > ${lo}))`;
+      return `((${low} IS NULL OR ${low} < ${hi()}) AND (${high} IS NULL OR ${high} > ${lo()}))`;
   }
 }

@@ -1,0 +1,4 @@
+import { pgliteDriver } from '../support/database.ts';
+import { restSuite } from './rest/suite.ts';
+
+restSuite(pgliteDriver);
