@@ -31,6 +31,7 @@ export function dateRange(text: string): Range<string> | undefined {
   const d = Number(day);
   if (d < 1 || new Date(Date.UTC(y, mo, d)).getUTCDate() !== d) return undefined; // no 30 February
   if (hour === undefined) return utcRange(Date.UTC(y, mo, d), Date.UTC(y, mo, d + 1));
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) return undefined;
   const offsetMs = zoneOffsetMs(zone);
   const ms = fraction ? Math.floor(Number(fraction) * 1000) : 0;
   const start = Date.UTC(y, mo, d, Number(hour), Number(minute), Number(second ?? 0), ms) - offsetMs;
