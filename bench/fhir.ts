@@ -11,6 +11,7 @@
  *   BENCH_SCALE              multiplier on every request count (default 1)
  *   BENCH_MAX_PHASE_SECONDS  time cap of each measured phase (default 12)
  *   BENCH_DRIVERS            comma-separated subset of pglite,postgres (default: all available)
+ *   BENCH_OPERATIONS         comma-separated subset of create,read,update,transaction (default: all)
  *
  * The load generator shares the process (and its event loop) with the server, so absolute
  * numbers include client overhead; they are for comparing versions on one machine.
@@ -54,7 +55,11 @@ const TARGETS = {
   bundleResources: 5000,
 };
 
-type Operation = 'create' | 'read' | 'update' | 'transaction';
+const OPERATIONS = ['create', 'read', 'update', 'transaction'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+/** Resources written by one request (0: a read). */
+const RESOURCES_PER_OP: Record<Operation, number> = { create: 1, read: 0, update: 1, transaction: BUNDLE_SIZE };
 
 // ---------------------------------------------------------------------------------------------
 // HTTP client
@@ -352,7 +357,28 @@ async function warmUp(server: RunningServer): Promise<void> {
   }
 }
 
-async function benchDriver(driver: Driver): Promise<Row[]> {
+/** The request each operation sends; `ids` are the Patients created so far. */
+function requestFor(operation: Operation, concurrency: number, client: HttpClient, ids: string[]): RequestFn {
+  switch (operation) {
+    case 'create':
+      return createPatient(client, ids, concurrency * 10_000_000);
+    case 'read':
+      return readPatient(client, ids);
+    case 'update':
+      return updatePatient(client, ids, `c${concurrency}`);
+    case 'transaction':
+      return postTransaction(client, concurrency * 100_000);
+  }
+}
+
+/** Reads and updates need Patients: when creates were not measured, make some first (unmeasured). */
+async function ensurePatients(driver: Driver, client: HttpClient, ids: string[]): Promise<void> {
+  if (ids.length > 0) return;
+  const seeding = await runPhase(4, 256, createPatient(client, ids, 5_000_000), 60);
+  if (ids.length === 0) throw new Error(`[${driver}] no Patient could be created, so reads and updates cannot be measured: ${seeding.firstError}`);
+}
+
+async function benchDriver(driver: Driver, operations: readonly Operation[]): Promise<Row[]> {
   console.error(`[${driver}] starting server`);
   const server = await startServer(driver);
   const rows: Row[] = [];
@@ -360,19 +386,16 @@ async function benchDriver(driver: Driver): Promise<Row[]> {
     await warmUp(server);
     const { client } = server;
     const ids: string[] = [];
-    const record = (operation: Operation, concurrency: number, resourcesPerOp: number, result: PhaseResult): void => {
-      rows.push({ driver, operation, concurrency, resourcesPerOp, result });
-      const rate = result.completed / result.seconds;
-      const capped = result.completed < result.planned ? ` (time cap: ${result.completed}/${result.planned})` : '';
-      console.error(`[${driver}] ${operation} c=${concurrency}: ${rate.toFixed(0)} ops/s, ${result.errors} errors${capped}`);
-    };
-    const scaled = (operation: Operation, concurrency: (typeof CONCURRENCIES)[number]): number => Math.max(1, Math.round(COUNTS[operation][concurrency] * SCALE));
-
-    for (const c of CONCURRENCIES) record('create', c, 1, await runPhase(c, scaled('create', c), createPatient(client, ids, c * 10_000_000)));
-    if (ids.length === 0) throw new Error(`[${driver}] no Patient was created; cannot measure reads and updates`);
-    for (const c of CONCURRENCIES) record('read', c, 0, await runPhase(c, scaled('read', c), readPatient(client, ids)));
-    for (const c of CONCURRENCIES) record('update', c, 1, await runPhase(c, scaled('update', c), updatePatient(client, ids, `c${c}`)));
-    for (const c of CONCURRENCIES) record('transaction', c, BUNDLE_SIZE, await runPhase(c, scaled('transaction', c), postTransaction(client, c * 100_000)));
+    for (const operation of operations) {
+      if (operation === 'read' || operation === 'update') await ensurePatients(driver, client, ids);
+      for (const concurrency of CONCURRENCIES) {
+        const count = Math.max(1, Math.round(COUNTS[operation][concurrency] * SCALE));
+        const result = await runPhase(concurrency, count, requestFor(operation, concurrency, client, ids));
+        rows.push({ driver, operation, concurrency, resourcesPerOp: RESOURCES_PER_OP[operation], result });
+        const capped = result.completed < result.planned ? ` (time cap: ${result.completed}/${result.planned})` : '';
+        console.error(`[${driver}] ${operation} c=${concurrency}: ${(result.completed / result.seconds).toFixed(0)} ops/s, ${result.errors} errors${capped}`);
+      }
+    }
   } finally {
     await server.stop();
   }
@@ -418,7 +441,7 @@ function printTargets(rows: readonly Row[]): void {
   console.log(
     pgCreates
       ? `  creates/s at concurrency 16 on PostgreSQL >= ${TARGETS.postgresCreates}: ${rate(pgCreates).toFixed(0)} ${verdict(pgCreates, rate(pgCreates) >= TARGETS.postgresCreates)}`
-      : `  creates/s at concurrency 16 on PostgreSQL >= ${TARGETS.postgresCreates}: not measured (set DATABASE_URL)`,
+      : `  creates/s at concurrency 16 on PostgreSQL >= ${TARGETS.postgresCreates}: not measured${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL)'}`,
   );
   for (const driver of new Set(rows.map((r) => r.driver))) {
     const best = rows.filter((r) => r.driver === driver && r.operation === 'transaction').sort((a, b) => rate(b) - rate(a))[0];
@@ -447,13 +470,25 @@ function positiveNumber(name: string, fallback: number): number {
 
 function selectedDrivers(): Driver[] {
   const available: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
-  const wanted = process.env.BENCH_DRIVERS?.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const wanted = listFromEnv('BENCH_DRIVERS', ['pglite', 'postgres'] as const);
   if (!wanted) return available;
-  for (const d of wanted) {
-    if (d !== 'pglite' && d !== 'postgres') throw new Error(`BENCH_DRIVERS: unknown driver ${d}`);
-    if (!available.includes(d)) throw new Error(`BENCH_DRIVERS: ${d} needs DATABASE_URL`);
-  }
+  for (const d of wanted) if (!available.includes(d)) throw new Error(`BENCH_DRIVERS: ${d} needs DATABASE_URL`);
   return available.filter((d) => wanted.includes(d));
+}
+
+function selectedOperations(): Operation[] {
+  const wanted = listFromEnv('BENCH_OPERATIONS', OPERATIONS);
+  return OPERATIONS.filter((op) => !wanted || wanted.includes(op));
+}
+
+/** A comma-separated environment variable whose items must be among `allowed`; undefined when unset. */
+function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+  const items = process.env[name]?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (!items || items.length === 0) return undefined;
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) throw new Error(`${name}: unknown value ${item} (expected ${allowed.join(', ')})`);
+  }
+  return items as T[];
 }
 
 function describeDatabaseUrl(url: string): string {
@@ -467,17 +502,18 @@ function describeDatabaseUrl(url: string): string {
 
 async function main(): Promise<void> {
   const drivers = selectedDrivers();
+  const operations = selectedOperations();
   const cpu = cpus();
   console.log(`Passerelle FHIR bench: node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}`);
   console.log(
-    `scale ${SCALE}, phase cap ${MAX_PHASE_SECONDS} s, drivers ${drivers.join(', ')}` +
+    `scale ${SCALE}, phase cap ${MAX_PHASE_SECONDS} s, operations ${operations.join(', ')}, drivers ${drivers.join(', ')}` +
       (process.env.DATABASE_URL ? ` (PostgreSQL at ${describeDatabaseUrl(process.env.DATABASE_URL)})` : ' (set DATABASE_URL to bench PostgreSQL too)'),
   );
   console.log('client and server share one process: figures include the load generator\'s own cost\n');
   loadR4Definitions();
   const rows: Row[] = [];
   const started = performance.now();
-  for (const driver of drivers) rows.push(...(await benchDriver(driver)));
+  for (const driver of drivers) rows.push(...(await benchDriver(driver, operations)));
   console.log('');
   printTable(rows);
   printTargets(rows);

@@ -8,14 +8,14 @@ export function crudCases(ctx: RestContext): void {
     it('assigns an id and version 1, and answers 201 with Location, ETag and Last-Modified', async () => {
       const res = await ctx.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send(patient({ id: 'client-chosen' }));
       assert.equal(res.status, 201);
-      assert.match(res.headers['content-type'], /^application\/fhir\+json/);
+      assert.match(res.headers['content-type'] ?? '', /^application\/fhir\+json/);
       const body = res.body;
       assert.notEqual(body.id, 'client-chosen', 'POST ignores the id in the body');
       assert.match(body.id, /^[0-9a-f-]{36}$/);
       assert.equal(body.meta.versionId, '1');
       assert.ok(!Number.isNaN(Date.parse(body.meta.lastUpdated)));
       assert.equal(res.headers.etag, 'W/"1"');
-      assert.match(res.headers.location, new RegExp(`/fhir/Patient/${body.id}/_history/1$`));
+      assert.match(res.headers.location ?? '', new RegExp(`/fhir/Patient/${body.id}/_history/1$`));
       assert.equal(res.headers['last-modified'], new Date(body.meta.lastUpdated).toUTCString());
       assert.equal(body.name[0].given[0], 'Hélène');
     });
