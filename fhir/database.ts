@@ -6,8 +6,11 @@
 
 /** Something that runs one SQL statement: the database itself or an open transaction. */
 export interface Queryable {
-  /** Runs one statement with `$n` parameters and returns its rows. */
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Runs one statement with `$n` parameters and returns its rows. A `name` asks the driver to keep
+   * the statement prepared (for hot statements whose text never changes).
+   */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[], name?: string): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -11,8 +11,8 @@ import { badRequest, gone, notFound, preconditionFailed } from './outcomes.ts';
 import { assertValidId, validate } from './validation.ts';
 import type { ProfileRegistry } from './profiles.ts';
 import { extractIndexRows } from './search/extract.ts';
-import { emptyIndexRows } from './search/index-rows.ts';
-import { writeStatement, type VersionWrite } from './write-statement.ts';
+import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
+import { WRITE_SQL, WRITE_STATEMENT_NAME, writeParams, type VersionWrite } from './write-statement.ts';
 import { parseSearch, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 
@@ -20,6 +20,12 @@ export interface WriteResult {
   resource: Resource;
   /** True when a new resource was created (201), false for an update (200). */
   created: boolean;
+}
+
+/** A resource checked and indexed, ready to be written. */
+export interface PreparedResource {
+  resource: Resource;
+  index: IndexRows;
 }
 
 export interface HistoryEntry {
@@ -81,6 +87,12 @@ export class Repository {
     validate(resource, this.#profiles);
   }
 
+  /** Validates a resource and extracts its search index rows: the CPU part of a write. */
+  prepare(resource: Resource): PreparedResource {
+    this.validate(resource);
+    return { resource, index: extractIndexRows(resource) };
+  }
+
   async read(resourceType: string, id: string): Promise<Resource> {
     const rows = await this.#q.query<CurrentRow>(
       'SELECT version_id, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2',
@@ -109,9 +121,9 @@ export class Repository {
    * transaction), or returns the one match of `ifNoneExist`.
    */
   async create(resource: Resource, options: { ifNoneExist?: string; id?: string } = {}): Promise<WriteResult> {
-    this.validate(resource);
+    const prepared = this.prepare(resource);
     const { ifNoneExist, id = randomUUID() } = options;
-    if (!ifNoneExist) return { resource: await this.#insert(resource, id), created: true };
+    if (!ifNoneExist) return { resource: (await this.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
     const search = parseSearch(resource.resourceType, new URLSearchParams(ifNoneExist));
     if (search.criteria.length === 0) throw badRequest('If-None-Exist has no search criteria');
     return this.transaction(async (repo) => {
@@ -120,8 +132,17 @@ export class Repository {
       if (matches.resources.length > 1) throw preconditionFailed(`If-None-Exist matched ${resource.resourceType} more than once`);
       const existing = matches.resources[0];
       if (existing) return { resource: existing, created: false };
-      return { resource: await repo.#insert(resource, id), created: true };
+      return { resource: (await repo.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
     });
+  }
+
+  /** Creates prepared resources under new ids, all in one statement (transactions use it for their POSTs). */
+  async insertPrepared(items: { prepared: PreparedResource; id: string }[]): Promise<Resource[]> {
+    if (items.length === 0) return [];
+    const lastUpdated = new Date().toISOString();
+    const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, false));
+    await this.#store(versions.map((v) => v.write));
+    return versions.map((v) => v.resource);
   }
 
   /**
@@ -132,8 +153,7 @@ export class Repository {
     const id = resource.id;
     if (!id) throw badRequest('The resource has no id; an update needs one', 'id');
     assertValidId(id);
-    this.validate(resource);
-    const index = extractIndexRows(resource);
+    const prepared = this.prepare(resource);
     return this.transaction(async (repo) => {
       const current = await repo.#lockCurrent(resource.resourceType, id);
       checkIfMatch(options.ifMatch, current);
@@ -141,8 +161,9 @@ export class Repository {
         return { resource: current.content, created: false };
       }
       const versionId = current ? Number(current.version_id) + 1 : 1;
-      const stored = await repo.#write(resource, id, versionId, options.method ?? 'PUT', index, current !== undefined);
-      return { resource: stored, created: !current || current.deleted };
+      const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current !== undefined);
+      await repo.#store([version.write]);
+      return { resource: version.resource, created: !current || current.deleted };
     });
   }
 
@@ -170,7 +191,7 @@ export class Repository {
       const current = await repo.#lockCurrent(resourceType, id);
       checkIfMatch(options.ifMatch, current);
       if (!current || current.deleted) return { deleted: false };
-      const write: VersionWrite = {
+      await repo.#store([{
         resourceType,
         id,
         versionId: Number(current.version_id) + 1,
@@ -179,9 +200,7 @@ export class Repository {
         content: undefined,
         index: emptyIndexRows(),
         replacesIndex: true,
-      };
-      const { sql, params } = writeStatement(write);
-      await repo.#q.query(sql, params);
+      }]);
       return { deleted: true };
     });
   }
@@ -221,18 +240,8 @@ export class Repository {
     }));
   }
 
-  async #insert(resource: Resource, id: string): Promise<Resource> {
-    return this.#write(resource, id, 1, 'POST', extractIndexRows(resource), false);
-  }
-
-  async #write(resource: Resource, id: string, versionId: number, method: VersionWrite['method'], index: VersionWrite['index'], existed: boolean): Promise<Resource> {
-    const lastUpdated = new Date().toISOString();
-    const stored = { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
-    const { sql, params } = writeStatement({
-      resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: stored, index, replacesIndex: existed,
-    });
-    await this.#q.query(sql, params);
-    return stored;
+  async #store(writes: VersionWrite[]): Promise<void> {
+    await this.#q.query(WRITE_SQL, writeParams(writes), WRITE_STATEMENT_NAME);
   }
 
   async #lockCurrent(resourceType: string, id: string): Promise<CurrentRow | undefined> {
@@ -247,6 +256,16 @@ export class Repository {
   async #lockCondition(resourceType: string, criteria: string): Promise<void> {
     await this.#q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${resourceType}?${criteria}`]);
   }
+}
+
+/** The stored form of a prepared resource (id and meta set by the server) and its version write. */
+function storedVersion(prepared: PreparedResource, id: string, versionId: number, method: VersionWrite['method'], lastUpdated: string, existed: boolean): { resource: Resource; write: VersionWrite } {
+  const { resource: input, index } = prepared;
+  const resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } } as Resource;
+  return {
+    resource,
+    write: { resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: resource, index, replacesIndex: existed },
+  };
 }
 
 /** `If-Match: W/"3"` must name the current version. */

@@ -49,8 +49,13 @@ export async function processTransaction(bundle: Bundle, outer: FhirRequest, rou
     }
     const txRouter = router.withRepository(repo);
     const results = new Array<BundleEntry>(plans.length);
-    for (const p of [...plans].sort((a, b) => order(a.entry) - order(b.entry))) {
-      results[p.entry.index] = await atEntry(p.entry, () => execute(p, repo, txRouter, outer));
+    for (const phase of [0, 1, 2, 3]) {
+      const inPhase = plans.filter((p) => order(p.entry) === phase);
+      if (phase === ORDER.POST) {
+        await createAll(inPhase, repo, outer, results);
+        continue;
+      }
+      for (const p of inPhase) results[p.entry.index] = await atEntry(p.entry, () => execute(p, repo, txRouter, outer));
     }
     return results;
   });
@@ -148,11 +153,32 @@ async function resolveReferences(resource: Resource, identities: Map<string, str
   return rewriteReferences(resource, (reference) => identities.get(reference) ?? conditional.get(reference));
 }
 
+/** The POSTs of a transaction: each validated on its own, then all written in one statement. */
+async function createAll(plans: Planned[], repo: Repository, outer: FhirRequest, results: BundleEntry[]): Promise<void> {
+  const fresh = plans.filter((p) => !p.existing);
+  const items = [];
+  for (const p of fresh) {
+    items.push({ prepared: await atEntry(p.entry, async () => repo.prepare(stripId(p.entry.resource as Resource))), id: p.id as string });
+  }
+  const stored = await repo.insertPrepared(items);
+  fresh.forEach((p, i) => {
+    results[p.entry.index] = withFullUrl(outer, responseEntry(writeResponse(entryAsRequest(p.entry, outer), stored[i] as Resource, true)));
+  });
+  for (const p of plans.filter((p) => p.existing)) {
+    results[p.entry.index] = withFullUrl(outer, responseEntry(writeResponse(entryAsRequest(p.entry, outer), p.existing as Resource, false)));
+  }
+}
+
+function withFullUrl(outer: FhirRequest, entry: BundleEntry): BundleEntry {
+  const resource = entry.resource;
+  return resource ? { fullUrl: `${outer.baseUrl}/${resource.resourceType}/${resource.id}`, ...entry } : entry;
+}
+
 async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: FhirRequest): Promise<BundleEntry> {
   const { entry, id } = p;
   const type = entry.resourceType as string;
-  const entryRequest = entryAsRequest({ ...entry, method: entry.method }, outer);
-  const full = (e: BundleEntry): BundleEntry => (id && e.resource ? { fullUrl: `${outer.baseUrl}/${type}/${id}`, ...e } : e);
+  const entryRequest = entryAsRequest(entry, outer);
+  const full = (e: BundleEntry): BundleEntry => withFullUrl(outer, e);
   if (throughRouter(entry)) {
     const response = await router.handle(entryRequest);
     if (response.status >= 400 && response.body?.resourceType === 'OperationOutcome') throw new FhirError(kindOf(response.status), response.body);
@@ -162,11 +188,6 @@ async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: 
     case 'DELETE': {
       if (id) await repo.delete(type, id, { ifMatch: entry.ifMatch });
       return { response: { status: '204 No Content' } };
-    }
-    case 'POST': {
-      if (p.existing) return full(responseEntry(writeResponse(entryRequest, p.existing, false)));
-      const { resource } = await repo.create(stripId(entry.resource as Resource), { id });
-      return full(responseEntry(writeResponse(entryRequest, resource, true)));
     }
     case 'PUT': {
       const result = await repo.update({ ...(entry.resource as Resource), id }, { ifMatch: entry.ifMatch });

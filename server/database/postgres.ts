@@ -5,8 +5,6 @@ import pg from 'pg';
 import type { Database, Queryable } from '../../fhir/index.ts';
 import { withRetry } from './retry.ts';
 
-// Return bigint and numeric columns as strings is pg's default; timestamps stay Date objects.
-
 export interface PostgresOptions {
   connectionString: string;
   /** Pool size; PostgreSQL on a small machine does best with a few connections per core. */
@@ -17,8 +15,8 @@ export interface PostgresOptions {
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<Row>(sql: string, params?: unknown[]): Promise<Row[]> {
-      const result = await client.query(sql, params);
+    async query<Row>(sql: string, params?: unknown[], name?: string): Promise<Row[]> {
+      const result = name ? await client.query({ name, text: sql, values: params }) : await client.query(sql, params);
       return result.rows as Row[];
     },
     async exec(sql: string): Promise<void> {
