@@ -1,8 +1,9 @@
 /**
  * `npm run bench:fhir`: FHIR REST throughput and latency over real HTTP, in process.
  *
- * For each storage driver (PGlite in memory always; PostgreSQL when DATABASE_URL is set, in a
- * throwaway schema) it starts the app on an ephemeral loopback port and measures creates,
+ * For each storage driver (PGlite in a temporary DATA_DIR always; PostgreSQL when DATABASE_URL is
+ * set, in a throwaway schema) it starts `passerelle serve` as its own process on an ephemeral
+ * loopback port, with production settings (info logs), and measures creates,
  * reads and updates of Patients at concurrency 1 and 16, then transaction Bundles of 100
  * entries (50 Patients + 50 Observations referencing them by urn:uuid).
  *
@@ -13,23 +14,19 @@
  *   BENCH_DRIVERS            comma-separated subset of pglite,postgres (default: all available)
  *   BENCH_OPERATIONS         comma-separated subset of create,read,update,transaction (default: all)
  *
- * The load generator shares the process (and its event loop) with the server, so absolute
- * numbers include client overhead; they are for comparing versions on one machine.
+ * The load generator runs in this process, the server in its own, and PostgreSQL in its backends,
+ * all on the same machine: on 2 cores they compete for CPU, so the numbers are a floor.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Database } from '../fhir/index.ts';
-import { loadR4Definitions } from '../fhir/index.ts';
-import { createApp } from '../server/app.ts';
-import { createLogger } from '../server/logger.ts';
-import { createMetrics } from '../server/metrics.ts';
-import { migrate } from '../server/migrations.ts';
-import { openPGlite } from '../server/database/pglite.ts';
-import { openPostgres } from '../server/database/postgres.ts';
 
 type Driver = 'pglite' | 'postgres';
 
@@ -109,19 +106,75 @@ interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function openDriver(driver: Driver): Promise<{ db: Database; cleanup: () => Promise<void> }> {
-  if (driver === 'pglite') return { db: await openPGlite(undefined), cleanup: async () => undefined };
-  const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) throw new Error('DATABASE_URL is not set');
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  await withPgClient(connectionString, (client) => client.query(`CREATE SCHEMA ${schema}`));
+/**
+ * The real `passerelle serve` process, so that the load generator's own work stays out of the
+ * server's event loop. PGlite keeps its data in a temporary DATA_DIR; PostgreSQL gets a
+ * throwaway schema (through search_path in DATABASE_URL), dropped at the end.
+ */
+async function startServer(driver: Driver): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
+  let databaseUrl = '';
+  let cleanup = async (): Promise<void> => rmSync(dataDir, { recursive: true, force: true });
+  if (driver === 'postgres') {
+    const connectionString = process.env.DATABASE_URL;
+    if (!connectionString) throw new Error('DATABASE_URL is not set');
+    const schema = `bench_${randomBytes(6).toString('hex')}`;
+    await withPgClient(connectionString, (client) => client.query(`CREATE SCHEMA ${schema}`));
+    databaseUrl = `${connectionString}${connectionString.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const removeDir = cleanup;
+    cleanup = async () => {
+      await withPgClient(connectionString, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+      await removeDir();
+    };
+  }
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let port: number;
   try {
-    const db = await openPostgres({ connectionString, maxConnections: 16, schema });
-    return { db, cleanup: () => withPgClient(connectionString, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`)).then(() => undefined) };
+    port = await listeningPort(child);
   } catch (err) {
-    await withPgClient(connectionString, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+    child.kill('SIGKILL');
+    await cleanup();
     throw err;
   }
+  const client = httpClient(port);
+  return {
+    driver,
+    client,
+    async stop() {
+      client.close();
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+      await cleanup();
+    },
+  };
+}
+
+/** Reads the server's JSON log lines until the "listening" one, then keeps draining them. */
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let found = false;
+    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (found) return;
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg?.startsWith('listening') && entry.port) {
+          found = true;
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
+  });
 }
 
 async function withPgClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -132,39 +185,6 @@ async function withPgClient<T>(connectionString: string, work: (client: pg.Clien
   } finally {
     await client.end();
   }
-}
-
-async function startServer(driver: Driver): Promise<RunningServer> {
-  const { db, cleanup } = await openDriver(driver);
-  let server: http.Server | undefined;
-  try {
-    await migrate(db);
-    const app = createApp({ db, logger: createLogger('silent'), metrics: createMetrics(), profiles: [], maxBodyBytes: 16 * 1024 * 1024 });
-    server = await new Promise<http.Server>((resolve, reject) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      s.once('error', reject);
-    });
-  } catch (err) {
-    await db.close().finally(cleanup);
-    throw err;
-  }
-  const listening = server;
-  const client = httpClient((listening.address() as AddressInfo).port);
-  return {
-    driver,
-    client,
-    async stop() {
-      client.close();
-      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-      listening.closeAllConnections();
-      await closed;
-      try {
-        await db.close();
-      } finally {
-        await cleanup();
-      }
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,8 +529,6 @@ async function main(): Promise<void> {
     `scale ${SCALE}, phase cap ${MAX_PHASE_SECONDS} s, operations ${operations.join(', ')}, drivers ${drivers.join(', ')}` +
       (process.env.DATABASE_URL ? ` (PostgreSQL at ${describeDatabaseUrl(process.env.DATABASE_URL)})` : ' (set DATABASE_URL to bench PostgreSQL too)'),
   );
-  console.log('client and server share one process: figures include the load generator\'s own cost\n');
-  loadR4Definitions();
   const rows: Row[] = [];
   const started = performance.now();
   for (const driver of drivers) rows.push(...(await benchDriver(driver, operations)));

@@ -12,7 +12,7 @@ import { assertValidId, validate } from './validation.ts';
 import type { ProfileRegistry } from './profiles.ts';
 import { extractIndexRows } from './search/extract.ts';
 import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
-import { WRITE_SQL, WRITE_STATEMENT_NAME, writeParams, type VersionWrite } from './write-statement.ts';
+import { writeStatement, type VersionWrite } from './write-statement.ts';
 import { parseSearch, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 
@@ -51,6 +51,7 @@ interface CurrentRow {
   version_id: string;
   deleted: boolean;
   content: Resource | null;
+  index_mask: number;
 }
 
 /** A JSON Patch operation (RFC 6902). */
@@ -140,7 +141,7 @@ export class Repository {
   async insertPrepared(items: { prepared: PreparedResource; id: string }[]): Promise<Resource[]> {
     if (items.length === 0) return [];
     const lastUpdated = new Date().toISOString();
-    const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, false));
+    const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, 0));
     await this.#store(versions.map((v) => v.write));
     return versions.map((v) => v.resource);
   }
@@ -161,7 +162,7 @@ export class Repository {
         return { resource: current.content, created: false };
       }
       const versionId = current ? Number(current.version_id) + 1 : 1;
-      const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current !== undefined);
+      const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current?.index_mask ?? 0);
       await repo.#store([version.write]);
       return { resource: version.resource, created: !current || current.deleted };
     });
@@ -199,7 +200,7 @@ export class Repository {
         method: 'DELETE',
         content: undefined,
         index: emptyIndexRows(),
-        replacesIndex: true,
+        previousIndexMask: current.index_mask,
       }]);
       return { deleted: true };
     });
@@ -241,12 +242,13 @@ export class Repository {
   }
 
   async #store(writes: VersionWrite[]): Promise<void> {
-    await this.#q.query(WRITE_SQL, writeParams(writes), WRITE_STATEMENT_NAME);
+    const { sql, params, name } = writeStatement(writes);
+    await this.#q.query(sql, params, name);
   }
 
   async #lockCurrent(resourceType: string, id: string): Promise<CurrentRow | undefined> {
     const rows = await this.#q.query<CurrentRow>(
-      'SELECT version_id, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2 FOR UPDATE',
+      'SELECT version_id, deleted, content, index_mask FROM fhir_resource WHERE resource_type = $1 AND id = $2 FOR UPDATE',
       [resourceType, id],
     );
     return rows[0];
@@ -259,12 +261,12 @@ export class Repository {
 }
 
 /** The stored form of a prepared resource (id and meta set by the server) and its version write. */
-function storedVersion(prepared: PreparedResource, id: string, versionId: number, method: VersionWrite['method'], lastUpdated: string, existed: boolean): { resource: Resource; write: VersionWrite } {
+function storedVersion(prepared: PreparedResource, id: string, versionId: number, method: VersionWrite['method'], lastUpdated: string, previousIndexMask: number): { resource: Resource; write: VersionWrite } {
   const { resource: input, index } = prepared;
   const resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } } as Resource;
   return {
     resource,
-    write: { resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: resource, index, replacesIndex: existed },
+    write: { resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: resource, index, previousIndexMask },
   };
 }
 

@@ -1,8 +1,11 @@
 /**
  * The single SQL statement that writes versions of resources: their current rows, their history
  * rows, and their search index rows (old rows removed, new ones inserted). Any number of versions
- * go in one statement, so a write is atomic even outside a transaction and costs one round trip;
- * the text never changes, so PostgreSQL prepares and plans it once per connection.
+ * go in one statement, so a write is atomic even outside a transaction and costs one round trip.
+ *
+ * The statement names only the index tables it touches (empty steps cost PostgreSQL as much as
+ * the rows do), so its text depends on the write's shape; each shape's text is built once and
+ * kept prepared by the driver under its own name.
  */
 import type { IndexRows } from './search/index-rows.ts';
 
@@ -15,12 +18,9 @@ export interface VersionWrite {
   /** The resource as stored, or undefined for a deletion. */
   content: object | undefined;
   index: IndexRows;
-  /** False when the resource never had index rows (a fresh create): nothing to delete first. */
-  replacesIndex: boolean;
+  /** `index_mask` of the version being replaced: the tables whose rows must go (0 for a create). */
+  previousIndexMask: number;
 }
-
-/** Name under which drivers that support it keep the statement prepared. */
-export const WRITE_STATEMENT_NAME = 'passerelle_write_versions';
 
 // Each index table: its columns after (resource_type, id) with their SQL types.
 const TABLES: { name: keyof IndexRows; table: string; columns: [string, string][] }[] = [
@@ -34,36 +34,58 @@ const TABLES: { name: keyof IndexRows; table: string; columns: [string, string][
   { name: 'position', table: 'fhir_position', columns: [['latitude', 'float8'], ['longitude', 'float8']] },
 ];
 
+/** Bit of each index table in `index_mask`. */
+const bit = (i: number): number => 1 << i;
+
+/** Which index tables a resource's rows go to. */
+export function indexMask(index: IndexRows): number {
+  return TABLES.reduce((mask, { name }, i) => (index[name].length > 0 ? mask | bit(i) : mask), 0);
+}
+
 // Row objects use camelCase keys for the snake_case columns.
 const camel = (column: string): string => column.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
-function buildSql(): string {
-  let n = 8;
+const cache = new Map<string, string>();
+
+function buildSql(insertMask: number, deleteMask: number): string {
+  let n = 7;
   const parts = [
-    `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
-       AS v(resource_type, id, version_id, last_updated, method, content))`,
-    `cur AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, content)
-       SELECT resource_type, id, version_id, last_updated, content IS NULL, content::jsonb FROM v
-       ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
-         last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content)`,
+    `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[])
+       AS v(resource_type, id, version_id, last_updated, method, content, index_mask))`,
+    `cur AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, content, index_mask)
+       SELECT resource_type, id, version_id, last_updated, content IS NULL, content::jsonb, index_mask FROM v
+       ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
+         deleted = EXCLUDED.deleted, content = EXCLUDED.content, index_mask = EXCLUDED.index_mask)`,
     `hist AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, method, content)
        SELECT resource_type, id, version_id, last_updated, method, content::jsonb FROM v)`,
-    `old AS (SELECT * FROM unnest($7::text[], $8::text[]) AS old(resource_type, id))`,
   ];
-  for (const { table, columns } of TABLES) {
-    parts.push(`del_${table} AS (DELETE FROM ${table} t USING old WHERE t.resource_type = old.resource_type AND t.id = old.id)`);
-    const arrays = [`$${++n}::text[]`, `$${++n}::text[]`, ...columns.map(([, type]) => `$${++n}::${type}[]`)].join(', ');
-    const names = columns.map(([column]) => column).join(', ');
-    parts.push(`ins_${table} AS (INSERT INTO ${table} (resource_type, id, ${names}) SELECT * FROM unnest(${arrays}))`);
-  }
+  TABLES.forEach(({ table, columns }, i) => {
+    if (deleteMask & bit(i)) {
+      parts.push(`del_${table} AS (DELETE FROM ${table} t USING v WHERE t.resource_type = v.resource_type AND t.id = v.id)`);
+    }
+    if (insertMask & bit(i)) {
+      const arrays = [`$${++n}::text[]`, `$${++n}::text[]`, ...columns.map(([, type]) => `$${++n}::${type}[]`)].join(', ');
+      const names = columns.map(([column]) => column).join(', ');
+      parts.push(`ins_${table} AS (INSERT INTO ${table} (resource_type, id, ${names}) SELECT * FROM unnest(${arrays}))`);
+    }
+  });
   return `WITH ${parts.join(',\n')}\nSELECT 1`;
 }
 
-export const WRITE_SQL = buildSql();
-
-/** Parameters of WRITE_SQL for some versions; two versions of one resource may not share a statement. */
-export function writeParams(writes: VersionWrite[]): unknown[] {
-  const replaced = writes.filter((w) => w.replacesIndex);
+/**
+ * The statement, its parameters and its prepared-statement name for some versions.
+ * Two versions of one resource may not share a statement.
+ */
+export function writeStatement(writes: VersionWrite[]): { sql: string; params: unknown[]; name: string } {
+  const masks = writes.map((w) => indexMask(w.index));
+  const insertMask = masks.reduce((a, b) => a | b, 0);
+  const deleteMask = writes.reduce((mask, w) => mask | w.previousIndexMask, 0);
+  const name = `passerelle_write_${insertMask}_${deleteMask}`;
+  let sql = cache.get(name);
+  if (sql === undefined) {
+    sql = buildSql(insertMask, deleteMask);
+    cache.set(name, sql);
+  }
   const params: unknown[] = [
     writes.map((w) => w.resourceType),
     writes.map((w) => w.id),
@@ -71,20 +93,20 @@ export function writeParams(writes: VersionWrite[]): unknown[] {
     writes.map((w) => w.lastUpdated),
     writes.map((w) => w.method),
     writes.map((w) => (w.content === undefined ? null : JSON.stringify(w.content))),
-    replaced.map((w) => w.resourceType),
-    replaced.map((w) => w.id),
+    masks,
   ];
-  for (const { name, columns } of TABLES) {
+  TABLES.forEach(({ name: kind, columns }, i) => {
+    if (!(insertMask & bit(i))) return;
     const owners: string[][] = [[], []];
     const values: unknown[][] = columns.map(() => []);
     for (const w of writes) {
-      for (const row of w.index[name] as unknown as Record<string, unknown>[]) {
+      for (const row of w.index[kind] as unknown as Record<string, unknown>[]) {
         owners[0]?.push(w.resourceType);
         owners[1]?.push(w.id);
-        columns.forEach(([column], i) => values[i]?.push(row[camel(column)] ?? null));
+        columns.forEach(([column], c) => values[c]?.push(row[camel(column)] ?? null));
       }
     }
     params.push(...owners, ...values);
-  }
-  return params;
+  });
+  return { sql, params, name };
 }

@@ -8,6 +8,7 @@ CREATE TABLE fhir_resource (
   last_updated  timestamptz NOT NULL,
   deleted       boolean     NOT NULL DEFAULT false,
   content       jsonb,                      -- NULL once deleted; the history keeps what it was
+  index_mask    integer     NOT NULL DEFAULT 0, -- which search index tables hold rows for it (bit per table)
   PRIMARY KEY (resource_type, id)
 );
 CREATE INDEX fhir_resource_last_updated ON fhir_resource (resource_type, last_updated);
