@@ -13,6 +13,7 @@ import type { ProfileRegistry } from './profiles.ts';
 import { extractIndexRows } from './search/extract.ts';
 import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
 import { writeStatement, type VersionWrite } from './write-statement.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import { parseSearch, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 
@@ -66,11 +67,14 @@ export class Repository {
   readonly #db: Database;
   readonly #tx: Queryable | undefined;
   readonly #profiles: ProfileRegistry;
+  /** Groups concurrent plain creates; only outside a transaction, whose writes must stay in it. */
+  readonly #batcher: WriteBatcher | undefined;
 
   constructor(db: Database, profiles: ProfileRegistry, tx?: Queryable) {
     this.#db = db;
     this.#profiles = profiles;
     this.#tx = tx;
+    this.#batcher = tx ? undefined : new WriteBatcher((writes) => this.#store(writes));
   }
 
   /** Runs `work` with a repository bound to one database transaction (all or nothing). */
@@ -142,7 +146,8 @@ export class Repository {
     if (items.length === 0) return [];
     const lastUpdated = new Date().toISOString();
     const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, 0));
-    await this.#store(versions.map((v) => v.write));
+    const writes = versions.map((v) => v.write);
+    await (this.#batcher ? this.#batcher.write(writes) : this.#store(writes));
     return versions.map((v) => v.resource);
   }
 
