@@ -43,6 +43,7 @@ const COUNTS: Record<Operation, Record<(typeof CONCURRENCIES)[number], number>> 
   read: { 1: 1000, 16: 4000 },
   update: { 1: 600, 16: 2000 },
   transaction: { 1: 32, 16: 64 },
+  'transaction-minimal': { 1: 32, 16: 64 },
 };
 
 const TARGETS = {
@@ -52,11 +53,13 @@ const TARGETS = {
   bundleResources: 5000,
 };
 
-const OPERATIONS = ['create', 'read', 'update', 'transaction'] as const;
+// `transaction-minimal` posts the same Bundles with `Prefer: return=minimal`, as bulk loaders do:
+// the response then lists each entry's status and location without the resources.
+const OPERATIONS = ['create', 'read', 'update', 'transaction', 'transaction-minimal'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 /** Resources written by one request (0: a read). */
-const RESOURCES_PER_OP: Record<Operation, number> = { create: 1, read: 0, update: 1, transaction: BUNDLE_SIZE };
+const RESOURCES_PER_OP: Record<Operation, number> = { create: 1, read: 0, update: 1, transaction: BUNDLE_SIZE, 'transaction-minimal': BUNDLE_SIZE };
 
 // ---------------------------------------------------------------------------------------------
 // HTTP client
@@ -67,16 +70,16 @@ interface HttpResult {
 }
 
 interface HttpClient {
-  send(method: string, path: string, body?: unknown): Promise<HttpResult>;
+  send(method: string, path: string, body?: unknown, extraHeaders?: http.OutgoingHttpHeaders): Promise<HttpResult>;
   close(): void;
 }
 
 function httpClient(port: number): HttpClient {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   return {
-    send(method, path, body) {
+    send(method, path, body, extraHeaders) {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const headers: http.OutgoingHttpHeaders = { accept: 'application/fhir+json' };
+      const headers: http.OutgoingHttpHeaders = { accept: 'application/fhir+json', ...extraHeaders };
       if (payload) {
         headers['content-type'] = 'application/fhir+json';
         headers['content-length'] = payload.length;
@@ -290,9 +293,9 @@ function updatePatient(client: HttpClient, ids: readonly string[], tag: string):
   };
 }
 
-function postTransaction(client: HttpClient, seedBase: number): RequestFn {
+function postTransaction(client: HttpClient, seedBase: number, prefer?: string): RequestFn {
   return async (i) => {
-    const result = await client.send('POST', '/fhir', makeTransaction(seedBase + i));
+    const result = await client.send('POST', '/fhir', makeTransaction(seedBase + i), prefer ? { prefer } : undefined);
     if (result.status !== 200) return failure(result);
     const bundle = JSON.parse(result.body) as { type?: string; entry?: { response?: { status?: string } }[] };
     const created = (bundle.entry ?? []).filter((e) => e.response?.status?.startsWith('201')).length;
@@ -388,6 +391,8 @@ function requestFor(operation: Operation, concurrency: number, client: HttpClien
       return updatePatient(client, ids, `c${concurrency}`);
     case 'transaction':
       return postTransaction(client, concurrency * 100_000);
+    case 'transaction-minimal':
+      return postTransaction(client, concurrency * 100_000 + 50_000, 'return=minimal');
   }
 }
 
@@ -464,12 +469,14 @@ function printTargets(rows: readonly Row[]): void {
       : `  creates/s at concurrency 16 on PostgreSQL >= ${TARGETS.postgresCreates}: not measured${process.env.DATABASE_URL ? '' : ' (set DATABASE_URL)'}`,
   );
   for (const driver of new Set(rows.map((r) => r.driver))) {
-    const best = rows.filter((r) => r.driver === driver && r.operation === 'transaction').sort((a, b) => rate(b) - rate(a))[0];
-    if (!best) continue;
-    const resources = rate(best) * best.resourcesPerOp;
-    console.log(
-      `  resources/s via transaction Bundles >= ${TARGETS.bundleResources} (${driver}, best at c=${best.concurrency}): ${resources.toFixed(0)} ${verdict(best, resources >= TARGETS.bundleResources)}`,
-    );
+    for (const operation of ['transaction', 'transaction-minimal'] as const) {
+      const best = rows.filter((r) => r.driver === driver && r.operation === operation).sort((a, b) => rate(b) - rate(a))[0];
+      if (!best) continue;
+      const resources = rate(best) * best.resourcesPerOp;
+      console.log(
+        `  resources/s via ${operation} Bundles >= ${TARGETS.bundleResources} (${driver}, best at c=${best.concurrency}): ${resources.toFixed(0)} ${verdict(best, resources >= TARGETS.bundleResources)}`,
+      );
+    }
   }
 }
 

@@ -44,6 +44,7 @@ export function indexMask(index: IndexRows): number {
 
 // Row objects use camelCase keys for the snake_case columns.
 const camel = (column: string): string => column.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+const ROW_KEYS = TABLES.map(({ columns }) => columns.map(([column]) => camel(column)));
 
 const cache = new Map<string, string>();
 
@@ -95,18 +96,20 @@ export function writeStatement(writes: VersionWrite[]): { sql: string; params: u
     writes.map((w) => (w.content === undefined ? null : JSON.stringify(w.content))),
     masks,
   ];
-  TABLES.forEach(({ name: kind, columns }, i) => {
+  TABLES.forEach(({ name: kind }, i) => {
     if (!(insertMask & bit(i))) return;
-    const owners: string[][] = [[], []];
-    const values: unknown[][] = columns.map(() => []);
+    const keys = ROW_KEYS[i] as string[];
+    const types: string[] = [];
+    const ids: string[] = [];
+    const values: unknown[][] = keys.map(() => []);
     for (const w of writes) {
       for (const row of w.index[kind] as unknown as Record<string, unknown>[]) {
-        owners[0]?.push(w.resourceType);
-        owners[1]?.push(w.id);
-        columns.forEach(([column], c) => values[c]?.push(row[camel(column)] ?? null));
+        types.push(w.resourceType);
+        ids.push(w.id);
+        for (let c = 0; c < keys.length; c++) (values[c] as unknown[]).push(row[keys[c] as string] ?? null);
       }
     }
-    params.push(...owners, ...values);
+    params.push(types, ids, ...values);
   });
   return { sql, params, name };
 }

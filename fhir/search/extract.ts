@@ -20,18 +20,33 @@ export function indexedParameters(resourceType: string): SearchParameter[] {
   );
 }
 
+type Extractor = { sp: SearchParameter; param: string; expression: ReturnType<typeof getSearchParameterDetails>['parsedExpression'] };
+const extractors = new Map<string, Extractor[]>();
+
+/** Each type's indexed parameters with their parsed expressions, looked up once per type. */
+function extractorsFor(resourceType: string): Extractor[] {
+  let list = extractors.get(resourceType);
+  if (!list) {
+    list = indexedParameters(resourceType).map((sp) => ({
+      sp,
+      param: sp.code as string,
+      expression: getSearchParameterDetails(resourceType, sp).parsedExpression,
+    }));
+    extractors.set(resourceType, list);
+  }
+  return list;
+}
+
 export function extractIndexRows(resource: Resource): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  for (const sp of indexedParameters(resource.resourceType)) {
-    const details = getSearchParameterDetails(resource.resourceType, sp);
+  for (const { sp, param, expression } of extractorsFor(resource.resourceType)) {
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(details.parsedExpression, input);
+      values = evalFhirPathTyped(expression, input);
     } catch {
       continue; // an expression the engine cannot evaluate on this resource indexes nothing
     }
-    const param = sp.code as string;
     for (const typed of values) addValue(rows, sp, param, typed);
   }
   return rows;
