@@ -8,7 +8,7 @@ import type { StructureDefinition } from '@medplum/fhirtypes';
 import {
   bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database,
 } from '../fhir/index.ts';
-import type { Logger } from './logger.ts';
+import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -32,7 +32,7 @@ export function createApp(deps: AppDependencies): Express {
     bundles: bundleProcessor,
     capabilityStatement: () =>
       capabilityStatement({ baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: VERSION, profiles: profiles.all(), operations: operations.all() }),
-    onUnexpectedError: (err) => logger.error({ err }, 'unexpected error in FHIR request'),
+    onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in FHIR request'),
   });
 
   const app = express();
