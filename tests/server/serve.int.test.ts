@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import http from 'node:http';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-serve-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -46,9 +47,11 @@ async function start(): Promise<Running> {
   return { child, base: `http://127.0.0.1:${port}`, logs };
 }
 
+/** SIGTERM, then the exit code once the process has ended and its output has been read ('close'). */
 async function stop(running: Running): Promise<number | null> {
+  const closed = once(running.child, 'close');
   running.child.kill('SIGTERM');
-  const [code] = await once(running.child, 'exit');
+  const [code] = await closed;
   return code as number | null;
 }
 
@@ -72,15 +75,30 @@ describe('passerelle serve', () => {
   it('finishes requests in flight on SIGTERM, then exits 0', async () => {
     const running = await start();
     const entry = { resource: { resourceType: 'Observation', status: 'final', code: { text: 'heart rate' }, valueQuantity: { value: 72, unit: '/min' } }, request: { method: 'POST', url: 'Observation' } };
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 400 }, () => entry) };
-    const inFlight = fetch(`${running.base}/fhir`, { method: 'POST', headers: json, body: JSON.stringify(bundle) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const body = Buffer.from(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 50 }, () => entry) }));
+    // The request is surely in flight: its body arrives in two halves, with the SIGTERM in between.
+    const { port } = new URL(running.base);
+    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/fhir', headers: { 'content-type': 'application/fhir+json', 'content-length': body.length } });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.subarray(0, body.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const exit = stop(running);
-    const response = await inFlight;
-    assert.equal(response.status, 200);
-    const body = (await response.json()) as { entry: unknown[] };
-    assert.equal(body.entry.length, 400);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    request.end(body.subarray(body.length / 2));
+    const answer = await response;
+    assert.equal(answer.status, 200);
+    assert.equal((JSON.parse(answer.text) as { entry: unknown[] }).entry.length, 50);
     assert.equal(await exit, 0);
+    const shutdownAt = running.logs.findIndex((line) => line.includes('shutting down'));
+    const answeredAt = running.logs.findIndex((line) => line.includes('"route":"POST /fhir"'));
+    assert.ok(shutdownAt >= 0 && answeredAt > shutdownAt, `the transaction was answered after shutdown began:\n${running.logs.join('\n')}`);
     assert.ok(running.logs.some((line) => line.includes('"stopped"')));
     await assert.rejects(fetch(`${running.base}/healthz`), 'no longer accepting connections');
   });
