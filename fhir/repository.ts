@@ -132,7 +132,7 @@ export class Repository {
     const search = parseSearch(resource.resourceType, new URLSearchParams(ifNoneExist));
     if (search.criteria.length === 0) throw badRequest('If-None-Exist has no search criteria');
     return this.transaction(async (repo) => {
-      await repo.#lockCondition(resource.resourceType, ifNoneExist);
+      await repo.lockCondition(resource.resourceType, ifNoneExist);
       const matches = await repo.search({ ...search, count: 2 });
       if (matches.resources.length > 1) throw preconditionFailed(`If-None-Exist matched ${resource.resourceType} more than once`);
       const existing = matches.resources[0];
@@ -259,9 +259,15 @@ export class Repository {
     return rows[0];
   }
 
-  /** Serialises conditional writes with the same criteria, so two of them cannot both create. */
-  async #lockCondition(resourceType: string, criteria: string): Promise<void> {
-    await this.#q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${resourceType}?${criteria}`]);
+  /**
+   * Serialises conditional writes with the same criteria until the transaction ends, so two of
+   * them cannot both find nothing and both create. Call it inside `transaction()`.
+   */
+  async lockCondition(resourceType: string, criteria: string): Promise<void> {
+    // The same criteria lock the same key whether they came as a header or a URL query.
+    const normalized = new URLSearchParams(criteria);
+    normalized.sort();
+    await this.#q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${resourceType}?${normalized}`]);
   }
 }
 

@@ -3,6 +3,7 @@
  * every failure an OperationOutcome.
  * @see https://hl7.org/fhir/R4/http.html
  */
+import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Repository, PatchOperation } from './repository.ts';
 import { badRequest, informational, methodNotAllowed, notFound, preconditionFailed, statusOf, toFhirError } from './outcomes.ts';
@@ -105,22 +106,29 @@ export class FhirRouter {
       }
       case 'PUT': {
         const resource = bodyResource(request, type);
-        const id = await this.#conditionalTarget(request, type, resource.id);
-        const result = await repo.update({ ...resource, id }, { ifMatch: request.header('if-match') });
+        const result = await repo.transaction(async (tx) => {
+          const match = await conditionalMatch(tx, request, type);
+          if (match && resource.id && resource.id !== match.id) throw badRequest(`The resource id ${resource.id} differs from the id of the match (${match.id})`, 'id');
+          return tx.update({ ...resource, id: match?.id ?? resource.id ?? randomUUID() }, { ifMatch: request.header('if-match') });
+        });
         return writeResponse(request, result.resource, result.created);
       }
       case 'PATCH': {
-        const id = await this.#conditionalTarget(request, type, undefined, true);
-        const result = await repo.patch(type, id, patchBody(request), { ifMatch: request.header('if-match') });
+        const operations = patchBody(request);
+        const result = await repo.transaction(async (tx) => {
+          const match = await conditionalMatch(tx, request, type);
+          if (!match) throw notFound(`No ${type} matches the conditional PATCH`);
+          return tx.patch(type, match.id as string, operations, { ifMatch: request.header('if-match') });
+        });
         return writeResponse(request, result.resource, false);
       }
       case 'DELETE': {
-        const search = conditionalSearch(request, type);
-        const matches = await repo.search({ ...search, count: 2 });
-        if (matches.resources.length > 1) throw preconditionFailed(`The conditional delete matched more than one ${type}`);
-        const match = matches.resources[0];
-        if (match) await repo.delete(type, match.id as string);
-        return deleteResponse(request, match !== undefined);
+        const deleted = await repo.transaction(async (tx) => {
+          const match = await conditionalMatch(tx, request, type);
+          if (match) await tx.delete(type, match.id as string);
+          return match !== undefined;
+        });
+        return deleteResponse(request, deleted);
       }
       default:
         throw methodNotAllowed(`${method} is not allowed on ${type}`);
@@ -178,20 +186,6 @@ export class FhirRouter {
     if (target.id && entries.length === 0 && !query.before && !query.since) throw notFound(`${target.resourceType}/${target.id} is not known`);
     return ok(historyBundle(request, query, entries) as Bundle);
   }
-
-  /** The id a conditional PUT/PATCH (`Patient?identifier=...`) applies to: the one match, or a new/body id. */
-  async #conditionalTarget(request: FhirRequest, type: string, bodyId: string | undefined, mustExist = false): Promise<string> {
-    const search = conditionalSearch(request, type);
-    const matches = await this.options.repo.search({ ...search, count: 2 });
-    if (matches.resources.length > 1) throw preconditionFailed(`The conditional ${request.method} matched more than one ${type}`);
-    const match = matches.resources[0];
-    if (match) {
-      if (bodyId && bodyId !== match.id) throw badRequest(`The resource id ${bodyId} differs from the id of the match (${match.id})`, 'id');
-      return match.id as string;
-    }
-    if (mustExist) throw notFound(`No ${type} matches the conditional ${request.method}`);
-    return bodyId ?? crypto.randomUUID();
-  }
 }
 
 function ok(body: Resource, headers?: Record<string, string>): FhirResponse {
@@ -221,10 +215,18 @@ function patchBody(request: FhirRequest): PatchOperation[] {
   return body as PatchOperation[];
 }
 
-function conditionalSearch(request: FhirRequest, type: string): ReturnType<typeof parseSearch> {
+/**
+ * The one resource a conditional PUT/PATCH/DELETE (`Patient?identifier=...`) applies to, if any;
+ * 412 when several match. Runs in the caller's transaction, holding the criteria's lock.
+ * @see https://hl7.org/fhir/R4/http.html#cond-update
+ */
+async function conditionalMatch(tx: Repository, request: FhirRequest, type: string): Promise<Resource | undefined> {
   const search = parseSearch(type, request.query);
   if (search.criteria.length === 0) throw badRequest(`A conditional ${request.method} on ${type} needs search criteria`);
-  return search;
+  await tx.lockCondition(type, request.query.toString());
+  const matches = await tx.search({ ...search, count: 2 }, { lock: true });
+  if (matches.resources.length > 1) throw preconditionFailed(`The conditional ${request.method} matched more than one ${type}`);
+  return matches.resources[0];
 }
 
 /** The response to a create or update, shaped by `Prefer: return=`. */

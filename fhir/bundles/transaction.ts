@@ -115,6 +115,7 @@ async function plan(entry: EntryRequest, repo: Repository): Promise<Planned> {
 async function uniqueMatch(repo: Repository, resourceType: string, query: URLSearchParams, what: string): Promise<Resource | undefined> {
   const search = parseSearch(resourceType, query);
   if (search.criteria.length === 0) throw badRequest(`The ${what} has no search criteria`);
+  await repo.lockCondition(resourceType, query.toString());
   const { resources } = await repo.search({ ...search, count: 2 }, { lock: true });
   if (resources.length > 1) throw preconditionFailed(`The ${what} matched more than one ${resourceType}`);
   return resources[0];

@@ -54,6 +54,16 @@ export function conditionalCases(ctx: RestContext): void {
       assert.equal(several.status, 412);
     });
 
+    it('creates only one resource when the same conditional update arrives many times at once', async () => {
+      const value = randomUUID();
+      const url = `/fhir/Patient?identifier=${encodeURIComponent(`${SYSTEM}|${value}`)}`;
+      const results = await Promise.all(Array.from({ length: 8 }, () => ctx.http().put(url).set('Content-Type', FHIR_JSON).send(withIdentifier(value))));
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
+      assert.equal(new Set(results.map((r) => r.body.id)).size, 1);
+      const all = await ctx.http().get(`/fhir/Patient?identifier=${SYSTEM}|${value}`);
+      assert.equal(all.body.entry.length, 1);
+    });
+
     it('rejects a body id that differs from the match', async () => {
       const value = randomUUID();
       await ctx.create(withIdentifier(value));
