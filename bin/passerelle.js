@@ -6,5 +6,4 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`passerelle needs Node.js 22.18 or newer (this is ${process.version}); run it through npm (npm start, npx passerelle) to use the Node installed with it.\n`);
   process.exit(1);
 }
-process.removeAllListeners('warning'); // type stripping's ExperimentalWarning is expected
 await import('../server/main.ts');
