@@ -179,7 +179,6 @@ async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: 
   const { entry, id } = p;
   const type = entry.resourceType as string;
   const entryRequest = entryAsRequest(entry, outer);
-  const full = (e: BundleEntry): BundleEntry => withFullUrl(outer, e);
   if (throughRouter(entry)) {
     const response = await router.handle(entryRequest);
     if (response.status >= 400 && response.body?.resourceType === 'OperationOutcome') throw new FhirError(kindOf(response.status), response.body);
@@ -192,11 +191,11 @@ async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: 
     }
     case 'PUT': {
       const result = await repo.update({ ...(entry.resource as Resource), id }, { ifMatch: entry.ifMatch });
-      return full(responseEntry(writeResponse(entryRequest, result.resource, result.created)));
+      return withFullUrl(outer, responseEntry(writeResponse(entryRequest, result.resource, result.created)));
     }
     case 'PATCH': {
       const result = await repo.patch(type, id as string, patchFromBinary(entry.resource, entry.index), { ifMatch: entry.ifMatch });
-      return full(responseEntry(writeResponse(entryRequest, result.resource, false)));
+      return withFullUrl(outer, responseEntry(writeResponse(entryRequest, result.resource, false)));
     }
     default:
       throw badRequest(`${entry.method} is not valid here`);
