@@ -14,6 +14,7 @@ import { extractIndexRows } from './search/extract.ts';
 import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
 import { writeStatement, type VersionWrite } from './write-statement.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import type { ResourceChange, WriteHook } from './write-hooks.ts';
 import { parseSearch, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 
@@ -67,20 +68,31 @@ export class Repository {
   readonly #db: Database;
   readonly #tx: Queryable | undefined;
   readonly #profiles: ProfileRegistry;
+  readonly #hooks: WriteHook[];
   /** Groups concurrent plain creates; only outside a transaction, whose writes must stay in it. */
   readonly #batcher: WriteBatcher | undefined;
 
-  constructor(db: Database, profiles: ProfileRegistry, tx?: Queryable) {
+  constructor(db: Database, profiles: ProfileRegistry, options: { hooks?: WriteHook[]; tx?: Queryable } = {}) {
     this.#db = db;
     this.#profiles = profiles;
-    this.#tx = tx;
-    this.#batcher = tx ? undefined : new WriteBatcher((writes) => this.#store(writes));
+    this.#hooks = options.hooks ?? [];
+    this.#tx = options.tx;
+    this.#batcher = options.tx ? undefined : new WriteBatcher((writes) => this.#store(writes));
   }
 
   /** Runs `work` with a repository bound to one database transaction (all or nothing). */
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.#tx) return work(this);
-    return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, tx)));
+    return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, { hooks: this.#hooks, tx })));
+  }
+
+  /** Whether a write of this type must run hooks (and so needs a transaction). */
+  #hooked(resourceType: string): boolean {
+    return this.#hooks.some((hook) => hook.interestedIn(resourceType));
+  }
+
+  async #afterWrite(change: ResourceChange): Promise<void> {
+    for (const hook of this.#hooks) if (hook.interestedIn(change.resourceType)) await hook.afterWrite(this, change);
   }
 
   get #q(): Queryable {
@@ -144,10 +156,16 @@ export class Repository {
   /** Creates prepared resources under new ids, all in one statement (transactions use it for their POSTs). */
   async insertPrepared(items: { prepared: PreparedResource; id: string }[]): Promise<Resource[]> {
     if (items.length === 0) return [];
+    if (!this.#tx && items.some(({ prepared }) => this.#hooked(prepared.resource.resourceType))) {
+      return this.transaction((repo) => repo.insertPrepared(items));
+    }
     const lastUpdated = new Date().toISOString();
     const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, 0));
     const writes = versions.map((v) => v.write);
     await (this.#batcher ? this.#batcher.write(writes) : this.#store(writes));
+    for (const { resource } of versions) {
+      if (this.#hooked(resource.resourceType)) await this.#afterWrite({ resourceType: resource.resourceType, id: resource.id as string, after: resource });
+    }
     return versions.map((v) => v.resource);
   }
 
@@ -169,6 +187,9 @@ export class Repository {
       const versionId = current ? Number(current.version_id) + 1 : 1;
       const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current?.index_mask ?? 0);
       await repo.#store([version.write]);
+      if (repo.#hooked(resource.resourceType)) {
+        await repo.#afterWrite({ resourceType: resource.resourceType, id, before: current?.content ?? undefined, after: version.resource });
+      }
       return { resource: version.resource, created: !current || current.deleted };
     });
   }
@@ -207,6 +228,7 @@ export class Repository {
         index: emptyIndexRows(),
         previousIndexMask: current.index_mask,
       }]);
+      if (repo.#hooked(resourceType)) await repo.#afterWrite({ resourceType, id, before: current.content ?? undefined });
       return { deleted: true };
     });
   }

@@ -6,7 +6,7 @@ import express, { type Express } from 'express';
 import { readFileSync } from 'node:fs';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import {
-  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database,
+  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type WriteHook,
 } from '../fhir/index.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -18,6 +18,8 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Metrics;
   profiles: StructureDefinition[];
+  /** Rules run in the transaction of each write they are interested in (see fhir/write-hooks.ts). */
+  hooks?: WriteHook[];
   maxBodyBytes: number;
   publicUrl?: string;
 }
@@ -27,7 +29,7 @@ export function createApp(deps: AppDependencies): Express {
   const profiles = new ProfileRegistry(deps.profiles);
   const operations = coreOperations();
   const router = new FhirRouter({
-    repo: new Repository(db, profiles),
+    repo: new Repository(db, profiles, { hooks: deps.hooks }),
     operations,
     bundles: bundleProcessor,
     capabilityStatement: () =>
