@@ -17,6 +17,8 @@ import { WriteBatcher } from './write-batcher.ts';
 import type { ResourceChange, WriteHook } from './write-hooks.ts';
 import { parseSearch, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
+import { findIncludes } from './search/include.ts';
+import type { IncludeSpec } from './search/request.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -233,9 +235,17 @@ export class Repository {
     });
   }
 
-  /** Finds current resources matching a search (the subset of search the core needs for conditionals). */
-  search(request: SearchRequest, options: { lock?: boolean } = {}): Promise<SearchResult> {
+  /**
+   * Finds current resources matching a search. `lock` (conditional interactions, in a transaction)
+   * locks the matches; `baseUrl` lets absolute references to this server match local ones.
+   */
+  search(request: SearchRequest, options: { lock?: boolean; baseUrl?: string } = {}): Promise<SearchResult> {
     return executeSearch(this.#q, request, options);
+  }
+
+  /** Resources that `_include` and `_revinclude` add to a page of matches. */
+  includes(matches: Resource[], include: IncludeSpec[], revinclude: IncludeSpec[]): Promise<Resource[]> {
+    return findIncludes(this.#q, matches, include, revinclude);
   }
 
   /** Instance, type or system history, newest first. */

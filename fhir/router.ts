@@ -12,7 +12,8 @@ import { assertResource, assertValidId } from './validation.ts';
 import { preferReturn, versionHeaders, type FhirRequest, type FhirResponse } from './http-types.ts';
 import { parseSearch } from './search/request.ts';
 import { historyBundle, parseHistoryQuery } from './history-bundle.ts';
-import { searchBundle } from './search/bundle.ts';
+import { appliedQuery, searchBundle } from './search/bundle.ts';
+import { resourceTypes } from './definitions.ts';
 import type { OperationRegistry } from './operations/registry.ts';
 
 export interface RouterOptions {
@@ -55,9 +56,10 @@ export class FhirRouter {
       if (!methods.includes(method)) throw methodNotAllowed(`${method} is not allowed on ${request.path || '/'}`);
     };
     if (segments.length > 4) throw notFound(`No FHIR endpoint at ${request.path}`);
-    if (first === undefined) {
-      allow('POST');
-      return this.options.bundles.process(request, this);
+    if (first === undefined || (first === '_search' && segments.length === 1)) {
+      if (first === undefined && method === 'POST') return this.options.bundles.process(request, this);
+      allow(first === undefined ? 'GET' : 'POST', 'HEAD');
+      return this.#search(request, systemTypes(request.query));
     }
     if (first === 'metadata' && segments.length === 1) {
       allow('GET', 'HEAD');
@@ -78,7 +80,7 @@ export class FhirRouter {
     }
     if (second === '_search' && third === undefined) {
       allow('POST');
-      return this.#search(request, type);
+      return this.#search(request, [type]);
     }
     const id = second;
     assertValidId(id);
@@ -97,7 +99,7 @@ export class FhirRouter {
     switch (method) {
       case 'GET':
       case 'HEAD':
-        return this.#search(request, type);
+        return this.#search(request, [type]);
       case 'POST': {
         const resource = bodyResource(request, type);
         const ifNoneExist = request.header('if-none-exist');
@@ -169,15 +171,19 @@ export class FhirRouter {
     return ok(resource, versionHeaders(resource));
   }
 
-  async #search(request: FhirRequest, type: string): Promise<FhirResponse> {
+  /** Search on one type, or several for a system-level search. */
+  async #search(request: FhirRequest, types: string[]): Promise<FhirResponse> {
     const query = new URLSearchParams(request.query);
     if (request.method.toUpperCase() === 'POST' && request.body instanceof URLSearchParams) {
       for (const [key, value] of request.body) query.append(key, value);
     }
     const strict = /handling=strict/.test(request.header('prefer') ?? '');
-    const search = parseSearch(type, query, { lenient: !strict });
-    const result = await this.options.repo.search(search);
-    return ok(searchBundle(request, search, result));
+    const search = parseSearch(types, query, { lenient: !strict });
+    const { repo } = this.options;
+    const result = await repo.search(search, { baseUrl: request.baseUrl });
+    const included = await repo.includes(result.resources, search.include, search.revinclude);
+    const url = `${request.baseUrl}${types.length === 1 ? `/${types[0]}` : ''}`;
+    return ok(searchBundle(url, search, appliedQuery(search, query), result, included, request.baseUrl));
   }
 
   async #history(request: FhirRequest, target: { resourceType?: string; id?: string }): Promise<FhirResponse> {
@@ -186,6 +192,16 @@ export class FhirRouter {
     if (target.id && entries.length === 0 && !query.before && !query.since) throw notFound(`${target.resourceType}/${target.id} is not known`);
     return ok(historyBundle(request, query, entries) as Bundle);
   }
+}
+
+/** `_type=Patient,Practitioner` for a system-level search (every type when absent). */
+function systemTypes(query: URLSearchParams): string[] {
+  const listed = query.get('_type');
+  if (!listed) return resourceTypes();
+  const types = listed.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = types.filter((t) => !isKnownResourceType(t));
+  if (unknown.length > 0) throw badRequest(`Unknown resource type in _type: ${unknown.join(', ')}`, '_type');
+  return types;
 }
 
 function ok(body: Resource, headers?: Record<string, string>): FhirResponse {

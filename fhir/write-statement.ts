@@ -32,6 +32,11 @@ const TABLES: { name: keyof IndexRows; table: string; columns: [string, string][
   { name: 'quantity', table: 'fhir_quantity', columns: [['param', 'text'], ['system', 'text'], ['code', 'text'], ['unit', 'text'], ['value', 'numeric'], ['low', 'numeric'], ['high', 'numeric']] },
   { name: 'uri', table: 'fhir_uri', columns: [['param', 'text'], ['value', 'text']] },
   { name: 'position', table: 'fhir_position', columns: [['latitude', 'float8'], ['longitude', 'float8']] },
+  {
+    name: 'composite',
+    table: 'fhir_composite',
+    columns: [['param', 'text'], ['c1_system', 'text'], ['c1_code', 'text'], ['c2_system', 'text'], ['c2_code', 'text'], ['c2_low', 'numeric'], ['c2_high', 'numeric'], ['c2_date_low', 'timestamptz'], ['c2_date_high', 'timestamptz']],
+  },
 ];
 
 /** Bit of each index table in `index_mask`. */

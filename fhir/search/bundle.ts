@@ -1,32 +1,47 @@
 /**
- * The searchset Bundle of a search; its `self` link shows only the criteria that were applied.
+ * The searchset Bundle of a search. Its `self` link shows only the criteria that were applied;
+ * `next`/`previous` carry keyset cursors (see sort.ts), `first` starts again.
  * @see https://hl7.org/fhir/R4/search.html#return
  */
-import type { Bundle, BundleLink } from '@medplum/fhirtypes';
-import type { FhirRequest } from '../http-types.ts';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { SearchRequest } from './request.ts';
 import type { SearchResult } from './execute.ts';
+import { shapeResource } from './elements.ts';
 
-export function searchBundle(request: FhirRequest, search: SearchRequest, result: SearchResult): Bundle {
+const DISTANCE_URL = 'http://hl7.org/fhir/StructureDefinition/location-distance';
+
+/** The query string that reproduces a search's applied criteria and result options. */
+export function appliedQuery(request: SearchRequest, query: URLSearchParams): URLSearchParams {
   const applied = new URLSearchParams();
-  for (const c of search.criteria) applied.append(c.modifier ? `${c.code}:${c.modifier}` : c.code, c.values.join(','));
-  const url = (offset: number): string => {
+  for (const [key, value] of query) {
+    if (request.ignored.includes(key) || key === '_cursor' || key === '_count') continue;
+    applied.append(key, value);
+  }
+  applied.set('_count', String(request.count));
+  return applied;
+}
+
+export function searchBundle(url: string, request: SearchRequest, applied: URLSearchParams, result: SearchResult, included: Resource[], baseUrl: string): Bundle {
+  const link = (relation: string, cursor?: string): BundleLink => {
     const params = new URLSearchParams(applied);
-    params.set('_count', String(search.count));
-    if (offset > 0) params.set('_offset', String(offset));
-    return `${request.baseUrl}/${search.resourceType}?${params}`;
+    if (cursor) params.set('_cursor', cursor);
+    return { relation, url: `${url}?${params}` };
   };
-  const link: BundleLink[] = [{ relation: 'self', url: url(search.offset) }];
-  if (result.more) link.push({ relation: 'next', url: url(search.offset + search.count) });
-  if (search.offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, search.offset - search.count)) });
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    link,
-    entry: result.resources.map((resource) => ({
-      fullUrl: `${request.baseUrl}/${resource.resourceType}/${resource.id}`,
-      resource,
-      search: { mode: 'match' },
-    })),
-  };
+  const links = [link('self', request.cursor), link('first')];
+  if (result.next) links.push(link('next', result.next));
+  if (result.previous) links.push(link('previous', result.previous));
+  const entry = (resource: Resource, mode: 'match' | 'include', distanceKm?: number): BundleEntry => ({
+    fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
+    resource: shapeResource(resource, request),
+    search: distanceKm === undefined
+      ? { mode }
+      : { mode, extension: [{ url: DISTANCE_URL, valueDistance: { value: Math.round(distanceKm * 1000) / 1000, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' } }] },
+  });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: links };
+  const total = result.total ?? (!request.cursor && !result.next && request.summary !== 'count' ? result.matches.length : undefined);
+  if (total !== undefined) bundle.total = total;
+  if (request.summary !== 'count') {
+    bundle.entry = [...result.matches.map((m) => entry(m.resource, 'match', m.distanceKm)), ...included.map((r) => entry(r, 'include'))];
+  }
+  return bundle;
 }

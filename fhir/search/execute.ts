@@ -1,24 +1,111 @@
 /**
- * Runs a SearchRequest against the store: matching current, non-deleted resources,
- * newest first.
+ * Runs a SearchRequest against the store: the page of matching current resources in the requested
+ * order, its neighbouring cursors, the total when asked, and the distance for `near`.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../database.ts';
-import { criterionSql, SqlParams } from './conditions.ts';
+import { criterionSql, distanceKmSql, nearBoxSql, SqlBuilder } from './conditions.ts';
+import { cursorSql, decodeCursor, encodeCursor, orderBySql, sortColumns } from './sort.ts';
 import type { SearchRequest } from './request.ts';
 
+export interface Match {
+  resource: Resource;
+  /** For `near`: distance from the search point, km. */
+  distanceKm?: number;
+}
+
 export interface SearchResult {
+  matches: Match[];
+  /** Cursor of the page after this one, if there is one. */
+  next?: string;
+  /** Cursor of the page before this one, when this page is not the first. */
+  previous?: string;
+  total?: number;
+  /** Convenience view of `matches` (conditional interactions use it). */
   resources: Resource[];
   /** True when more resources matched than `count`. */
   more: boolean;
 }
 
-export async function executeSearch(db: Queryable, request: SearchRequest, options: { lock?: boolean } = {}): Promise<SearchResult> {
-  const params = new SqlParams();
-  const where = [`r.resource_type = ${params.add(request.resourceType)}`, 'NOT r.deleted'];
-  for (const criterion of request.criteria) where.push(criterionSql(criterion, params));
-  const sql = `SELECT r.content FROM fhir_resource r WHERE ${where.join(' AND ')}
-    ORDER BY r.last_updated DESC, r.id LIMIT ${request.count + 1} OFFSET ${request.offset}${options.lock ? ' FOR UPDATE' : ''}`;
-  const rows = await db.query<{ content: Resource }>(sql, params.values);
-  return { resources: rows.slice(0, request.count).map((row) => row.content), more: rows.length > request.count };
+/** The WHERE clause of a search over `fhir_resource r`. */
+export function whereSql(request: SearchRequest, sql: SqlBuilder): string {
+  const where = [
+    request.resourceTypes.length === 1 ? `r.resource_type = ${sql.add(request.resourceTypes[0])}` : `r.resource_type = ANY(${sql.add(request.resourceTypes)}::text[])`,
+    'NOT r.deleted',
+  ];
+  const subject = { type: 'r.resource_type', id: 'r.id', lastUpdated: 'r.last_updated' };
+  for (const criterion of request.criteria) where.push(criterionSql(criterion, sql, subject));
+  if (request.near) {
+    const near = request.near;
+    where.push(`EXISTS (SELECT 1 FROM fhir_position p WHERE p.resource_type = r.resource_type AND p.id = r.id
+      AND ${nearBoxSql('p', near, sql)} AND ${distanceKmSql('p', near, sql)} <= ${sql.add(near.distanceKm)}::float8)`);
+  }
+  return where.join(' AND ');
+}
+
+export async function executeSearch(
+  db: Queryable,
+  request: SearchRequest,
+  options: { lock?: boolean; baseUrl?: string } = {},
+): Promise<SearchResult> {
+  if (options.lock) return lockedMatches(db, request, options.baseUrl);
+  const total = request.total !== 'none' || request.summary === 'count' ? await countMatches(db, request, options.baseUrl) : undefined;
+  if (request.summary === 'count' || request.count === 0) return { matches: [], resources: [], more: false, total };
+
+  const sql = new SqlBuilder(options.baseUrl);
+  const columns = sortColumns(request.sort, undefined, sql);
+  if (request.near && request.sort.length === 0) columns.splice(0, columns.length, ...sortColumns([], request.near, sql));
+  const alias = (i: number): string => `s.k${i}`;
+  const cursor = request.cursor ? decodeCursor(request.cursor, columns.length) : undefined;
+  const backwards = cursor?.direction === 'before';
+  const distance = request.near
+    ? `, (SELECT min(${distanceKmSql('p', request.near, sql)}) FROM fhir_position p WHERE p.resource_type = r.resource_type AND p.id = r.id) AS distance`
+    : '';
+  const inner = `SELECT r.resource_type, r.id, r.content${columns.map((c, i) => `, ${c.sql} AS k${i}`).join('')}${distance}
+    FROM fhir_resource r WHERE ${whereSql(request, sql)}`;
+  const text = `SELECT * FROM (${inner}) s${cursor ? ` WHERE ${cursorSql(columns, cursor, sql, alias)}` : ''}
+    ORDER BY ${orderBySql(columns, alias, backwards)} LIMIT ${request.count + 1}`;
+  const rows = await db.query<Record<string, unknown>>(text, sql.values);
+
+  const more = rows.length > request.count;
+  const page = rows.slice(0, request.count);
+  if (backwards) page.reverse();
+  const cursorOf = (row: Record<string, unknown> | undefined, direction: 'after' | 'before'): string | undefined =>
+    row && encodeCursor({ direction, type: row.resource_type as string, id: row.id as string, values: columns.map((_, i) => plain(row[`k${i}`])) });
+  const matches = page.map((row) => ({
+    resource: row.content as Resource,
+    distanceKm: row.distance === undefined || row.distance === null ? undefined : Number(row.distance),
+  }));
+  return {
+    matches,
+    resources: matches.map((m) => m.resource),
+    more,
+    total,
+    next: backwards ? cursorOf(page[page.length - 1], 'after') : more ? cursorOf(page[page.length - 1], 'after') : undefined,
+    previous: cursor ? (backwards && !more ? undefined : cursorOf(page[0], 'before')) : undefined,
+  };
+}
+
+/** Conditional interactions lock what they match (their rows in `fhir_resource`), in a fixed order. */
+async function lockedMatches(db: Queryable, request: SearchRequest, baseUrl: string | undefined): Promise<SearchResult> {
+  const sql = new SqlBuilder(baseUrl);
+  const rows = await db.query<{ content: Resource }>(
+    `SELECT r.content FROM fhir_resource r WHERE ${whereSql(request, sql)} ORDER BY r.resource_type, r.id LIMIT ${request.count + 1} FOR UPDATE`,
+    sql.values,
+  );
+  const resources = rows.slice(0, request.count).map((row) => row.content);
+  return { matches: resources.map((resource) => ({ resource })), resources, more: rows.length > request.count };
+}
+
+async function countMatches(db: Queryable, request: SearchRequest, baseUrl: string | undefined): Promise<number> {
+  const sql = new SqlBuilder(baseUrl);
+  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM fhir_resource r WHERE ${whereSql(request, sql)}`, sql.values);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A sort value as JSON: timestamps as ISO text, numerics as text, floats as numbers. */
+function plain(value: unknown): string | number | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'number' ? value : String(value);
 }

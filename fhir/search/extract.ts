@@ -7,20 +7,29 @@ import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { evalFhirPathTyped, getSearchParameterDetails, getSearchParameters, toTypedValue, type TypedValue } from '@medplum/core';
 import { dateRange, normalizeString, numberRange } from './ranges.ts';
 import { emptyIndexRows, type IndexRows } from './index-rows.ts';
+import { addCompositeRows, compositePlan, type CompositePlan } from './extract-composite.ts';
 
-/** Parameters answered from the resource table's own columns, or not indexable as values. */
-const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_list', '_has', '_type', '_query', '_filter']);
+/**
+ * Parameters answered from the resource table's own columns, not indexable as values, or not R4
+ * (@medplum/core adds `_compartment` and `_project` for its own server).
+ */
+const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_list', '_has', '_type', '_query', '_filter', '_compartment', '_project']);
 
 type Json = Record<string, unknown>;
 
-/** The search parameters of a type that are indexed as values (everything but composites and columns). */
+/** The search parameters of a type that the index answers (composites only when they have two parts). */
 export function indexedParameters(resourceType: string): SearchParameter[] {
   return Object.values(getSearchParameters(resourceType) ?? {}).filter(
-    (sp) => !NOT_INDEXED.has(sp.code as string) && sp.type !== 'composite' && sp.expression !== undefined,
+    (sp) => !NOT_INDEXED.has(sp.code as string) && sp.expression !== undefined && (sp.type !== 'composite' || compositePlan(sp) !== undefined),
   );
 }
 
-type Extractor = { sp: SearchParameter; param: string; expression: ReturnType<typeof getSearchParameterDetails>['parsedExpression'] };
+type Extractor = {
+  sp: SearchParameter;
+  param: string;
+  expression: ReturnType<typeof getSearchParameterDetails>['parsedExpression'];
+  composite?: CompositePlan;
+};
 const extractors = new Map<string, Extractor[]>();
 
 /** Each type's indexed parameters with their parsed expressions, looked up once per type. */
@@ -31,6 +40,7 @@ function extractorsFor(resourceType: string): Extractor[] {
       sp,
       param: sp.code as string,
       expression: getSearchParameterDetails(resourceType, sp).parsedExpression,
+      composite: compositePlan(sp),
     }));
     extractors.set(resourceType, list);
   }
@@ -40,9 +50,13 @@ function extractorsFor(resourceType: string): Extractor[] {
 export function extractIndexRows(resource: Resource): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  for (const { sp, param, expression } of extractorsFor(resource.resourceType)) {
+  for (const { sp, param, expression, composite } of extractorsFor(resource.resourceType)) {
     let values: TypedValue[];
     try {
+      if (composite) {
+        addCompositeRows(rows, composite, input, (target, kind, typed) => addValue(target, { ...sp, type: kind as SearchParameter['type'] }, 'component', typed));
+        continue;
+      }
       values = evalFhirPathTyped(expression, input);
     } catch {
       continue; // an expression the engine cannot evaluate on this resource indexes nothing

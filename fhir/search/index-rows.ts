@@ -11,8 +11,12 @@ export interface IndexRows {
   quantity: { param: string; system?: string; code?: string; unit?: string; value: string; low: string; high: string }[];
   uri: { param: string; value: string }[];
   position: { latitude: number; longitude: number }[];
+  composite: {
+    param: string; c1System?: string; c1Code?: string; c2System?: string; c2Code?: string;
+    c2Low?: string; c2High?: string; c2DateLow?: string; c2DateHigh?: string;
+  }[];
 }
 
 export function emptyIndexRows(): IndexRows {
-  return { token: [], string: [], reference: [], date: [], number: [], quantity: [], uri: [], position: [] };
+  return { token: [], string: [], reference: [], date: [], number: [], quantity: [], uri: [], position: [], composite: [] };
 }

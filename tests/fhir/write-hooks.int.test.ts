@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Basic, Device, Resource } from '@medplum/fhirtypes';
-import { loadR4Definitions, ProfileRegistry, Repository, type Database, type WriteHook } from '../../fhir/index.ts';
+import { loadR4Definitions, parseSearch, ProfileRegistry, Repository, type Database, type WriteHook } from '../../fhir/index.ts';
 import { testDrivers } from '../support/database.ts';
 
 loadR4Definitions();
@@ -19,7 +19,7 @@ const deviceCount: WriteHook = {
     );
     for (const location of locations) {
       if (location === 'Location/explode') throw new Error('rule failed');
-      const { resources } = await repo.search({ resourceType: 'Device', criteria: [], count: 1000, offset: 0, ignored: [] });
+      const { resources } = await repo.search(parseSearch('Device', new URLSearchParams('_count=1000')));
       const count = resources.filter((d) => (d as Device).location?.reference === location).length;
       const id = `count-${location.split('/')[1]}`;
       const counter: Basic = { resourceType: 'Basic', id, code: { text: 'device count' }, subject: { reference: location }, extension: [{ url: 'urn:test:count', valueInteger: count }] };
@@ -67,7 +67,7 @@ for (const driver of testDrivers()) {
 
     it('rolls the write back when the rule fails', async () => {
       await assert.rejects(repo.create({ resourceType: 'Device', status: 'active', location: { reference: 'Location/explode' } } as Device), /rule failed/);
-      const { resources } = await repo.search({ resourceType: 'Device', criteria: [], count: 1000, offset: 0, ignored: [] });
+      const { resources } = await repo.search(parseSearch('Device', new URLSearchParams('_count=1000')));
       assert.ok(!resources.some((d) => (d as Device).location?.reference === 'Location/explode'));
     });
   });
