@@ -35,7 +35,7 @@ export function sortColumns(keys: SortKey[], near: NearSpec | undefined, sql: Sq
   }
   return keys.map((key): SortColumn => {
     const { descending, code } = key;
-    if (key.kind === '_id') return { sql: 'r.id', type: 'text', descending };
+    if (key.kind === '_id') return { sql: 'r.id COLLATE "C"', type: 'text', descending };
     if (key.kind === '_lastUpdated') return { sql: 'r.last_updated', type: 'timestamptz', descending };
     const param = sql.add(code);
     if (key.kind === 'date') {
@@ -46,8 +46,10 @@ export function sortColumns(keys: SortKey[], near: NearSpec | undefined, sql: Sq
     const index = INDEX[key.kind as keyof typeof INDEX];
     if (!index) throw badRequest(`Cannot sort by ${code}`, '_sort');
     const aggregate = descending ? 'max' : 'min';
+    // Text compares byte-wise ("C"), the same on every server whatever its locale; strings are already normalised.
+    const collate = index.type === 'text' ? ' COLLATE "C"' : '';
     return {
-      sql: `(SELECT ${aggregate}(s.${index.column}) FROM ${index.table} s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${param})`,
+      sql: `(SELECT ${aggregate}(s.${index.column}${collate}) FROM ${index.table} s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${param})`,
       type: index.type,
       descending,
     };
@@ -90,7 +92,7 @@ export function cursorSql(columns: SortColumn[], cursor: Cursor, sql: SqlBuilder
       const type = sql.add(cursor.type);
       const id = sql.add(cursor.id);
       const op = after ? '>' : '<';
-      return `(s.resource_type ${op} ${type} OR (s.resource_type = ${type} AND s.id ${op} ${id}))`;
+      return `(s.resource_type COLLATE "C" ${op} ${type} OR (s.resource_type = ${type} AND s.id COLLATE "C" ${op} ${id}))`;
     }
     const column = columns[i] as SortColumn;
     const value = cursor.values[i];
@@ -115,5 +117,5 @@ export function orderBySql(columns: SortColumn[], alias: (i: number) => string, 
     return [`(${alias(i)} IS NULL) ${reverse ? 'DESC' : 'ASC'}`, `${alias(i)} ${descending ? 'DESC' : 'ASC'}`];
   });
   const tie = reverse ? 'DESC' : 'ASC';
-  return [...parts, `s.resource_type ${tie}`, `s.id ${tie}`].join(', ');
+  return [...parts, `s.resource_type COLLATE "C" ${tie}`, `s.id COLLATE "C" ${tie}`].join(', ');
 }

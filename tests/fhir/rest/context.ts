@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { after, before } from 'node:test';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import supertest from 'supertest';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { Database } from '../../../fhir/index.ts';
@@ -35,6 +36,8 @@ export function useRestContext(driver: TestDriver): RestContext {
   before(async () => {
     ctx.db = await driver.open();
     server = testApp(ctx.db, { profiles: [TEST_PROFILE], maxBodyBytes: MAX_BODY_BYTES }).listen(0, '127.0.0.1');
+    // Listening before supertest sees it, or supertest opens a new port per request (and base URLs change).
+    await once(server, 'listening');
     agent = supertest.agent(server);
   });
   after(async () => {

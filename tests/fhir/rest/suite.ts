@@ -7,6 +7,7 @@ import { conditionalCases } from './conditional.cases.ts';
 import { historyCases } from './history.cases.ts';
 import { bundleCases } from './bundles.cases.ts';
 import { errorCases } from './errors.cases.ts';
+import { searchCases } from './search.cases.ts';
 
 export function restSuite(driver: TestDriver): void {
   describe(`FHIR REST on ${driver.name}`, () => {
@@ -16,5 +17,6 @@ export function restSuite(driver: TestDriver): void {
     historyCases(ctx);
     bundleCases(ctx);
     errorCases(ctx);
+    searchCases(ctx);
   });
 }
