@@ -56,9 +56,7 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
           searchParam: [
             { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
             { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
-            ...indexedParameters(type)
-              .filter((sp) => sp.type !== 'special')
-              .map((sp) => ({ name: sp.code as string, type: sp.type, definition: sp.url })),
+            ...indexedParameters(type).map((sp) => ({ name: sp.code as string, type: sp.type, definition: sp.url })),
           ],
           operation: operationsFor(type),
         })),

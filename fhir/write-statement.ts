@@ -53,17 +53,27 @@ const ROW_KEYS = TABLES.map(({ columns }) => columns.map(([column]) => camel(col
 
 const cache = new Map<string, string>();
 
-function buildSql(insertMask: number, deleteMask: number): string {
+/** `version` writes new versions; `index` only rebuilds the index rows of current versions (reindex). */
+export type WriteMode = 'version' | 'index';
+
+/** Every index table: a reindex clears them all, whatever the stored mask says. */
+export const ALL_INDEX_TABLES = TABLES.reduce((mask, _, i) => mask | bit(i), 0);
+
+function buildSql(insertMask: number, deleteMask: number, mode: WriteMode): string {
   let n = 7;
   const parts = [
     `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[])
        AS v(resource_type, id, version_id, last_updated, method, content, index_mask))`,
-    `cur AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, content, index_mask)
+    ...(mode === 'index'
+      ? [`cur AS (UPDATE fhir_resource r SET index_mask = v.index_mask FROM v WHERE r.resource_type = v.resource_type AND r.id = v.id)`]
+      : [
+          `cur AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, content, index_mask)
        SELECT resource_type, id, version_id, last_updated, content IS NULL, content::jsonb, index_mask FROM v
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
          deleted = EXCLUDED.deleted, content = EXCLUDED.content, index_mask = EXCLUDED.index_mask)`,
-    `hist AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, method, content)
+          `hist AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, method, content)
        SELECT resource_type, id, version_id, last_updated, method, content::jsonb FROM v)`,
+        ]),
   ];
   TABLES.forEach(({ table, columns }, i) => {
     if (deleteMask & bit(i)) {
@@ -82,14 +92,14 @@ function buildSql(insertMask: number, deleteMask: number): string {
  * The statement, its parameters and its prepared-statement name for some versions.
  * Two versions of one resource may not share a statement.
  */
-export function writeStatement(writes: VersionWrite[]): { sql: string; params: unknown[]; name: string } {
+export function writeStatement(writes: VersionWrite[], mode: WriteMode = 'version'): { sql: string; params: unknown[]; name: string } {
   const masks = writes.map((w) => indexMask(w.index));
   const insertMask = masks.reduce((a, b) => a | b, 0);
   const deleteMask = writes.reduce((mask, w) => mask | w.previousIndexMask, 0);
-  const name = `passerelle_write_${insertMask}_${deleteMask}`;
+  const name = `passerelle_${mode}_${insertMask}_${deleteMask}`;
   let sql = cache.get(name);
   if (sql === undefined) {
-    sql = buildSql(insertMask, deleteMask);
+    sql = buildSql(insertMask, deleteMask, mode);
     cache.set(name, sql);
   }
   const params: unknown[] = [

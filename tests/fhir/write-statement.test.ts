@@ -15,7 +15,7 @@ describe('the write statement', () => {
     assert.match(sql, /INSERT INTO fhir_token/);
     assert.match(sql, /INSERT INTO fhir_date/);
     assert.doesNotMatch(sql, /fhir_string|fhir_quantity|DELETE/);
-    assert.equal(name, `passerelle_write_${indexMask(index)}_0`);
+    assert.equal(name, `passerelle_version_${indexMask(index)}_0`);
   });
 
   it('deletes old rows from the tables the replaced version used', () => {

@@ -85,6 +85,11 @@ export function errorCases(ctx: RestContext): void {
       assert.ok(p.interaction.some((i: { code: string }) => i.code === 'patch'));
       assert.deepEqual(p.supportedProfile, [TEST_PROFILE.url]);
       assert.ok(p.searchParam.some((s: { name: string }) => s.name === 'identifier'));
+      const location = rest.resource.find((r: { type: string }) => r.type === 'Location');
+      assert.ok(location.searchParam.some((s: { name: string; type: string }) => s.name === 'near' && s.type === 'special'));
+      const observation = rest.resource.find((r: { type: string }) => r.type === 'Observation');
+      assert.ok(observation.searchParam.some((s: { name: string; type: string }) => s.name === 'code-value-quantity' && s.type === 'composite'));
+      assert.ok(!p.searchParam.some((s: { name: string }) => s.name === '_project' || s.name === '_compartment'), 'no Medplum-only parameters');
       assert.ok(p.operation.some((o: { name: string }) => o.name === 'validate'));
     });
   });
