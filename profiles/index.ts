@@ -1,6 +1,8 @@
 /**
- * Passerelle's own StructureDefinitions (JSON files in `profiles/definitions/`), loaded at start-up
- * and handed to the FHIR core, which enforces them on write when a resource declares them.
+ * The hospital model: Passerelle's own StructureDefinitions (JSON files in `profiles/definitions/`),
+ * loaded at start-up and handed to the FHIR core, which enforces them on write when a resource
+ * declares them; their names and codes (`model.ts`); the rule that keeps each ward's
+ * bed-availability Observation true (`bed-availability.ts`); and the demo region generator.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,3 +20,8 @@ export function loadProfiles(dir = DEFINITIONS_DIR): StructureDefinition[] {
       return sd;
     });
 }
+
+export * from './model.ts';
+export { bedAvailabilityRule, bedAvailabilityId, countBeds, isBed, isWard, isSite, locationId } from './bed-availability.ts';
+export { passerelleCodeSystems } from './terminology.ts';
+export { demoRegion, hospitalResources, DEMO_DEFAULT_SIZES, type DemoSizes, type DemoRegion, type DemoHospital } from './demo-region.ts';

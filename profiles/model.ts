@@ -1,0 +1,135 @@
+/**
+ * The hospital model's names in one place: canonical URLs of our profiles, the code systems we use
+ * and define, and their codes. Code, tests and the demo generator import these; nobody re-types them.
+ * @see https://hl7.org/fhir/R4/location.html
+ * @see https://hl7.org/fhir/R4/observation.html
+ */
+import type { Coding } from '@medplum/fhirtypes';
+
+const BASE = 'https://passerelle.health/fhir';
+
+/** Canonical URLs of Passerelle's StructureDefinitions (`profiles/definitions/*.json`). */
+export const PROFILE = {
+  hospital: `${BASE}/StructureDefinition/hospital`,
+  site: `${BASE}/StructureDefinition/hospital-site`,
+  ward: `${BASE}/StructureDefinition/hospital-ward`,
+  bed: `${BASE}/StructureDefinition/hospital-bed`,
+  operatingRoom: `${BASE}/StructureDefinition/operating-room`,
+  operatingRoomDevice: `${BASE}/StructureDefinition/operating-room-device`,
+  bedAvailability: `${BASE}/StructureDefinition/bed-availability`,
+} as const;
+
+/** Code systems defined elsewhere that the model uses. */
+export const SYSTEM = {
+  /** FINESS (Fichier national des établissements sanitaires et sociaux). */
+  finess: 'urn:oid:1.2.250.1.71.4.2.2',
+  locationPhysicalType: 'http://terminology.hl7.org/CodeSystem/location-physical-type',
+  /** HL7 v2 table 0116, Bed Status: Location.operationalStatus of beds. */
+  bedStatus: 'http://terminology.hl7.org/CodeSystem/v2-0116',
+  /** HL7 v2 table 0260, Patient Location Type: `O` is an operating room. */
+  patientLocationType: 'http://terminology.hl7.org/CodeSystem/v2-0260',
+  organizationType: 'http://terminology.hl7.org/CodeSystem/organization-type',
+  deviceNameType: 'http://hl7.org/fhir/device-nametype',
+} as const;
+
+/** Code systems Passerelle defines (see `profiles/terminology.ts` for them as CodeSystem resources). */
+export const PASSERELLE_SYSTEM = {
+  specialty: `${BASE}/CodeSystem/specialty`,
+  bedAvailability: `${BASE}/CodeSystem/bed-availability`,
+  orEquipment: `${BASE}/CodeSystem/or-equipment`,
+} as const;
+
+/** Location.physicalType codes of the model. */
+export const PHYSICAL_TYPE = { site: 'si', ward: 'wa', room: 'ro', bed: 'bd' } as const;
+
+export const PHYSICAL_TYPE_DISPLAY: Record<string, string> = { si: 'Site', wa: 'Ward', ro: 'Room', bd: 'Bed' };
+
+/** Bed status codes of v2 table 0116, in the order the availability components list them. */
+export const BED_STATUS = {
+  occupied: 'O',
+  unoccupied: 'U',
+  contaminated: 'K',
+  isolated: 'I',
+  housekeeping: 'H',
+  closed: 'C',
+} as const;
+
+export type BedStatusCode = (typeof BED_STATUS)[keyof typeof BED_STATUS];
+
+export const BED_STATUS_DISPLAY: Record<BedStatusCode, string> = {
+  O: 'Occupied',
+  U: 'Unoccupied',
+  K: 'Contaminated',
+  I: 'Isolated',
+  H: 'Housekeeping',
+  C: 'Closed',
+};
+
+/** The operating room type: v2-0260 `O`. */
+export const OPERATING_ROOM_TYPE: Coding = { system: SYSTEM.patientLocationType, code: 'O', display: 'Operating Room' };
+
+/** The bed-availability Observation's code. */
+export const BED_AVAILABILITY_CODE: Coding = { system: PASSERELLE_SYSTEM.bedAvailability, code: 'bed-availability', display: 'Bed availability' };
+
+/**
+ * The bed-availability Observation's components: each is a count of beds (`valueInteger`) coded in
+ * our bed-availability system and, for a single bed status, also with its v2-0116 code.
+ * `total` counts every bed of the ward that is not `inactive`; `unknown` those without a
+ * recognised status. `total` is the sum of the others.
+ */
+export const AVAILABILITY_COMPONENTS = [
+  { code: 'total', display: 'Total beds' },
+  { code: 'occupied', display: 'Occupied beds', bedStatus: BED_STATUS.occupied },
+  { code: 'available', display: 'Available (unoccupied) beds', bedStatus: BED_STATUS.unoccupied },
+  { code: 'contaminated', display: 'Contaminated beds', bedStatus: BED_STATUS.contaminated },
+  { code: 'isolated', display: 'Isolated beds', bedStatus: BED_STATUS.isolated },
+  { code: 'housekeeping', display: 'Beds in housekeeping', bedStatus: BED_STATUS.housekeeping },
+  { code: 'closed', display: 'Closed beds', bedStatus: BED_STATUS.closed },
+  { code: 'unknown', display: 'Beds without a known status' },
+] as const satisfies readonly { code: string; display: string; bedStatus?: BedStatusCode }[];
+
+export type AvailabilityCount = (typeof AVAILABILITY_COMPONENTS)[number]['code'];
+
+/** The component carrying the ward's specialty (`valueCodeableConcept`, our specialty system). */
+export const SPECIALTY_COMPONENT: Coding = { system: PASSERELLE_SYSTEM.bedAvailability, code: 'specialty', display: 'Ward specialty' };
+
+/** Specialties of wards (Location.type of a ward, our specialty system). */
+export const SPECIALTIES = {
+  cardiology: 'Cardiology',
+  neurology: 'Neurology',
+  pediatrics: 'Pediatrics',
+  'intensive-care': 'Intensive care',
+  orthopedics: 'Orthopedics',
+  'general-surgery': 'General surgery',
+  emergency: 'Emergency',
+  maternity: 'Maternity',
+  psychiatry: 'Psychiatry',
+  oncology: 'Oncology',
+  pneumology: 'Pneumology',
+  geriatrics: 'Geriatrics',
+  'internal-medicine': 'Internal medicine',
+  nephrology: 'Nephrology',
+  gastroenterology: 'Gastroenterology',
+} as const;
+
+export type Specialty = keyof typeof SPECIALTIES;
+
+/** Kinds of operating-room equipment (Device.type, our or-equipment system). */
+export const OR_EQUIPMENT = {
+  'anesthesia-machine': 'Anesthesia machine',
+  'surgical-navigation-system': 'Surgical navigation system',
+  'ultrasound-system': 'Ultrasound system',
+  'surgical-robot': 'Surgical robot',
+  'electrosurgical-unit': 'Electrosurgical unit',
+  'patient-monitor': 'Patient monitor',
+  'surgical-microscope': 'Surgical microscope',
+  'mobile-c-arm': 'Mobile C-arm X-ray system',
+} as const;
+
+export type OrEquipment = keyof typeof OR_EQUIPMENT;
+
+export const specialtyCoding = (code: Specialty): Coding => ({ system: PASSERELLE_SYSTEM.specialty, code, display: SPECIALTIES[code] });
+
+export const physicalTypeCoding = (code: string): Coding => ({ system: SYSTEM.locationPhysicalType, code, display: PHYSICAL_TYPE_DISPLAY[code] });
+
+export const bedStatusCoding = (code: BedStatusCode): Coding => ({ system: SYSTEM.bedStatus, code, display: BED_STATUS_DISPLAY[code] });

@@ -1,0 +1,51 @@
+/**
+ * The code systems Passerelle defines, as CodeSystem resources built from `model.ts` (so the codes
+ * live in one place). `passerelle seed --demo` writes them; they are not needed for validation.
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
+import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES, SPECIALTY_COMPONENT } from './model.ts';
+
+function codeSystem(id: string, url: string, title: string, description: string, concept: CodeSystemConcept[]): CodeSystem {
+  return {
+    resourceType: 'CodeSystem',
+    id,
+    url,
+    version: '0.1.0',
+    name: title.replace(/[^A-Za-z]/g, ''),
+    title,
+    status: 'active',
+    publisher: 'Passerelle',
+    description,
+    caseSensitive: true,
+    content: 'complete',
+    count: concept.length,
+    concept,
+  };
+}
+
+export function passerelleCodeSystems(): CodeSystem[] {
+  return [
+    codeSystem(
+      'passerelle-specialty',
+      PASSERELLE_SYSTEM.specialty,
+      'Ward specialty',
+      'The medical specialty of a hospital ward (Location.type of a ward).',
+      Object.entries(SPECIALTIES).map(([code, display]) => ({ code, display })),
+    ),
+    codeSystem(
+      'passerelle-bed-availability',
+      PASSERELLE_SYSTEM.bedAvailability,
+      'Bed availability',
+      'The bed-availability Observation of a ward and its components: counts of beds by status.',
+      [BED_AVAILABILITY_CODE, ...AVAILABILITY_COMPONENTS, SPECIALTY_COMPONENT].map(({ code, display }) => ({ code: code as string, display })),
+    ),
+    codeSystem(
+      'passerelle-or-equipment',
+      PASSERELLE_SYSTEM.orEquipment,
+      'Operating room equipment',
+      'Kinds of equipment installed in an operating room (Device.type).',
+      Object.entries(OR_EQUIPMENT).map(([code, display]) => ({ code, display })),
+    ),
+  ];
+}
