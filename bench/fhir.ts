@@ -17,24 +17,18 @@
  * The load generator runs in this process, the server in its own, and PostgreSQL in its backends,
  * all on the same machine: on 2 cores they compete for CPU, so the numbers are a floor.
  */
-import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-
-type Driver = 'pglite' | 'postgres';
+import {
+  benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, startServer,
+  type Driver, type HttpClient, type HttpResult, type RunningServer,
+} from './support.ts';
 
 const SCALE = positiveNumber('BENCH_SCALE', 1);
 const MAX_PHASE_SECONDS = positiveNumber('BENCH_MAX_PHASE_SECONDS', 12);
 const CONCURRENCIES = [1, 16] as const;
 const BUNDLE_SIZE = 100;
-const REQUEST_TIMEOUT_MS = 30_000;
 const WARMUP_REQUESTS = 300;
 
 /** Requests per phase at BENCH_SCALE=1, by operation and concurrency. */
@@ -60,135 +54,6 @@ type Operation = (typeof OPERATIONS)[number];
 
 /** Resources written by one request (0: a read). */
 const RESOURCES_PER_OP: Record<Operation, number> = { create: 1, read: 0, update: 1, transaction: BUNDLE_SIZE, 'transaction-minimal': BUNDLE_SIZE };
-
-// ---------------------------------------------------------------------------------------------
-// HTTP client
-
-interface HttpResult {
-  status: number;
-  body: string;
-}
-
-interface HttpClient {
-  send(method: string, path: string, body?: unknown, extraHeaders?: http.OutgoingHttpHeaders): Promise<HttpResult>;
-  close(): void;
-}
-
-function httpClient(port: number): HttpClient {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  return {
-    send(method, path, body, extraHeaders) {
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const headers: http.OutgoingHttpHeaders = { accept: 'application/fhir+json', ...extraHeaders };
-      if (payload) {
-        headers['content-type'] = 'application/fhir+json';
-        headers['content-length'] = payload.length;
-      }
-      return new Promise<HttpResult>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        });
-        req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS} ms`)));
-        req.on('error', reject);
-        req.end(payload);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Servers
-
-interface RunningServer {
-  driver: Driver;
-  client: HttpClient;
-  stop(): Promise<void>;
-}
-
-/**
- * The real `passerelle serve` process, so that the load generator's own work stays out of the
- * server's event loop. PGlite keeps its data in a temporary DATA_DIR; PostgreSQL gets a
- * throwaway schema (through search_path in DATABASE_URL), dropped at the end.
- */
-async function startServer(driver: Driver): Promise<RunningServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-bench-'));
-  let databaseUrl = '';
-  let cleanup = async (): Promise<void> => rmSync(dataDir, { recursive: true, force: true });
-  if (driver === 'postgres') {
-    const connectionString = process.env.DATABASE_URL;
-    if (!connectionString) throw new Error('DATABASE_URL is not set');
-    const schema = `bench_${randomBytes(6).toString('hex')}`;
-    await withPgClient(connectionString, (client) => client.query(`CREATE SCHEMA ${schema}`));
-    databaseUrl = `${connectionString}${connectionString.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const removeDir = cleanup;
-    cleanup = async () => {
-      await withPgClient(connectionString, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-      await removeDir();
-    };
-  }
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let port: number;
-  try {
-    port = await listeningPort(child);
-  } catch (err) {
-    child.kill('SIGKILL');
-    await cleanup();
-    throw err;
-  }
-  const client = httpClient(port);
-  return {
-    driver,
-    client,
-    async stop() {
-      client.close();
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-      await cleanup();
-    },
-  };
-}
-
-/** Reads the server's JSON log lines until the "listening" one, then keeps draining them. */
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    let found = false;
-    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (found) return;
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg?.startsWith('listening') && entry.port) {
-          found = true;
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)));
-  });
-}
-
-async function withPgClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Test data: small, realistic French patients and heart-rate observations
@@ -351,12 +216,6 @@ async function runPhase(concurrency: number, count: number, request: RequestFn, 
   return { completed, planned: count, errors, firstError, seconds, latencies: measured };
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
 interface Row {
   driver: Driver;
   operation: Operation;
@@ -366,7 +225,7 @@ interface Row {
   result: PhaseResult;
 }
 
-async function warmUp(server: RunningServer): Promise<void> {
+async function warmUp(driver: Driver, server: RunningServer): Promise<void> {
   const ids: string[] = [];
   const { client } = server;
   const creates = await runPhase(4, WARMUP_REQUESTS / 2, createPatient(client, ids, 900_000_000), 30);
@@ -376,7 +235,7 @@ async function warmUp(server: RunningServer): Promise<void> {
   const errors = creates.errors + reads.errors + updates.errors + bundles.errors;
   if (errors > 0) {
     const first = creates.firstError ?? reads.firstError ?? updates.firstError ?? bundles.firstError;
-    console.error(`[${server.driver}] warm-up: ${errors} errors, first: ${first}`);
+    console.error(`[${driver}] warm-up: ${errors} errors, first: ${first}`);
   }
 }
 
@@ -405,10 +264,14 @@ async function ensurePatients(driver: Driver, client: HttpClient, ids: string[])
 
 async function benchDriver(driver: Driver, operations: readonly Operation[]): Promise<Row[]> {
   console.error(`[${driver}] starting server`);
-  const server = await startServer(driver);
+  const database = await benchDatabase(driver);
+  const server = await startServer(database).catch(async (err: unknown) => {
+    await database.cleanup();
+    throw err;
+  });
   const rows: Row[] = [];
   try {
-    await warmUp(server);
+    await warmUp(driver, server);
     const { client } = server;
     const ids: string[] = [];
     for (const operation of operations) {
@@ -423,6 +286,7 @@ async function benchDriver(driver: Driver, operations: readonly Operation[]): Pr
     }
   } finally {
     await server.stop();
+    await database.cleanup();
   }
   return rows;
 }
@@ -487,14 +351,6 @@ function verdict(row: Row, met: boolean): string {
 
 // ---------------------------------------------------------------------------------------------
 
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not ${raw}`);
-  return value;
-}
-
 function selectedDrivers(): Driver[] {
   const available: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
   const wanted = listFromEnv('BENCH_DRIVERS', ['pglite', 'postgres'] as const);
@@ -506,25 +362,6 @@ function selectedDrivers(): Driver[] {
 function selectedOperations(): Operation[] {
   const wanted = listFromEnv('BENCH_OPERATIONS', OPERATIONS);
   return OPERATIONS.filter((op) => !wanted || wanted.includes(op));
-}
-
-/** A comma-separated environment variable whose items must be among `allowed`; undefined when unset. */
-function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
-  const items = process.env[name]?.split(',').map((item) => item.trim()).filter((item) => item !== '');
-  if (!items || items.length === 0) return undefined;
-  for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new Error(`${name}: unknown value ${item} (expected ${allowed.join(', ')})`);
-  }
-  return items as T[];
-}
-
-function describeDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
-  } catch {
-    return '(unparsable DATABASE_URL)';
-  }
 }
 
 async function main(): Promise<void> {

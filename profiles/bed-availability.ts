@@ -4,16 +4,19 @@
  * ward itself changes, the ward's beds are recounted by status (HL7 v2 table 0116) under a per-ward
  * lock and the Observation `Observation/bed-availability-<ward id>` is rewritten if a count (or the
  * ward's specialty, name or hospital) changed. Its version history is the ward's occupancy timeline.
+ * Counts are `valueQuantity` in `{beds}`, and the specialty component carries the number of
+ * available beds, so standard search finds wards of a specialty with a free bed
+ * (`component-code-value-quantity=<specialty system>|cardiology$gt0`).
  * @see https://hl7.org/fhir/R4/location.html (operationalStatus, partOf)
  * @see https://terminology.hl7.org/CodeSystem-v2-0116.html
  */
 import { createHash } from 'node:crypto';
 import { deepEquals } from '@medplum/core';
-import type { CodeableConcept, Location, Observation, ObservationComponent, Organization, Reference, Resource } from '@medplum/fhirtypes';
+import type { Location, Observation, ObservationComponent, Organization, Reference, Resource } from '@medplum/fhirtypes';
 import { FhirError, parseSearch, type Repository, type ResourceChange, type WriteHook } from '../fhir/index.ts';
 import {
-  AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, bedStatusCoding, PASSERELLE_SYSTEM, PHYSICAL_TYPE, PROFILE,
-  SPECIALTY_COMPONENT, SYSTEM, type AvailabilityCount, type BedStatusCode,
+  AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, bedsQuantity, bedStatusCoding, PASSERELLE_SYSTEM, PHYSICAL_TYPE, PROFILE,
+  SYSTEM, type AvailabilityCount, type BedStatusCode,
 } from './model.ts';
 
 const ID_PREFIX = 'bed-availability-';
@@ -108,7 +111,11 @@ export async function countBeds(repo: Repository, wardId: string): Promise<BedCo
   return counts;
 }
 
-/** The ward's bed-availability Observation for these counts. */
+/**
+ * The ward's bed-availability Observation for these counts: one component per count, each a
+ * `valueQuantity` in `{beds}`, then, if the ward has a specialty, a component coded with its
+ * specialty coding(s) whose value is the number of available beds.
+ */
 export function availabilityObservation(ward: Location & { id: string }, counts: BedCounts, effective: string, hospital?: Reference<Organization>): Observation {
   const component: ObservationComponent[] = AVAILABILITY_COMPONENTS.map((c) => ({
     code: {
@@ -117,13 +124,10 @@ export function availabilityObservation(ward: Location & { id: string }, counts:
         ...('bedStatus' in c ? [bedStatusCoding(c.bedStatus as BedStatusCode)] : []),
       ],
     },
-    valueInteger: counts[c.code],
+    valueQuantity: bedsQuantity(counts[c.code]),
   }));
   const specialties = (ward.type ?? []).flatMap((t) => t.coding ?? []).filter((c) => c.system === PASSERELLE_SYSTEM.specialty && c.code);
-  if (specialties.length > 0) {
-    const value: CodeableConcept = { coding: specialties };
-    component.push({ code: { coding: [SPECIALTY_COMPONENT] }, valueCodeableConcept: value });
-  }
+  if (specialties.length > 0) component.push({ code: { coding: specialties }, valueQuantity: bedsQuantity(counts.available) });
   const observation: Observation = {
     resourceType: 'Observation',
     id: bedAvailabilityId(ward.id),

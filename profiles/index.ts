@@ -22,6 +22,7 @@ export function loadProfiles(dir = DEFINITIONS_DIR): StructureDefinition[] {
 }
 
 export * from './model.ts';
-export { bedAvailabilityRule, bedAvailabilityId, countBeds, isBed, isWard, isSite, locationId } from './bed-availability.ts';
+export { bedAvailabilityRule, bedAvailabilityId, countBeds, isBed, isWard, isSite, locationId, lockWard, refreshWard } from './bed-availability.ts';
 export { passerelleCodeSystems } from './terminology.ts';
-export { demoRegion, hospitalResources, DEMO_DEFAULT_SIZES, type DemoSizes, type DemoRegion, type DemoHospital } from './demo-region.ts';
+export { demoRegion, hospitalResources, Prng, DEMO_DEFAULT_SIZES, type DemoSizes, type DemoRegion, type DemoHospital } from './demo-region.ts';
+export { hospitalOperations, AVAILABLE_BEDS_EXTENSION, TOTAL_BEDS_EXTENSION, BED_CAPACITY_MEASURE } from './operations/index.ts';

@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R4/location.html
  * @see https://hl7.org/fhir/R4/observation.html
  */
-import type { Coding } from '@medplum/fhirtypes';
+import type { Coding, Quantity } from '@medplum/fhirtypes';
 
 const BASE = 'https://passerelle.health/fhir';
 
@@ -30,6 +30,8 @@ export const SYSTEM = {
   patientLocationType: 'http://terminology.hl7.org/CodeSystem/v2-0260',
   organizationType: 'http://terminology.hl7.org/CodeSystem/organization-type',
   deviceNameType: 'http://hl7.org/fhir/device-nametype',
+  /** UCUM, the units of Quantity values. */
+  ucum: 'http://unitsofmeasure.org',
 } as const;
 
 /** Code systems Passerelle defines (see `profiles/terminology.ts` for them as CodeSystem resources). */
@@ -72,10 +74,25 @@ export const OPERATING_ROOM_TYPE: Coding = { system: SYSTEM.patientLocationType,
 export const BED_AVAILABILITY_CODE: Coding = { system: PASSERELLE_SYSTEM.bedAvailability, code: 'bed-availability', display: 'Bed availability' };
 
 /**
- * The bed-availability Observation's components: each is a count of beds (`valueInteger`) coded in
- * our bed-availability system and, for a single bed status, also with its v2-0116 code.
- * `total` counts every bed of the ward that is not `inactive`; `unknown` those without a
- * recognised status. `total` is the sum of the others.
+ * The unit of every bed-availability component: a number of beds, the UCUM annotation `{beds}`
+ * (dimensionless, i.e. `1`). Counts are Quantities rather than integers so that the R4 search
+ * parameters `component-value-quantity` and `component-code-value-quantity` reach them.
+ */
+export const BEDS_UNIT = { unit: 'beds', system: SYSTEM.ucum, code: '{beds}' } as const satisfies Quantity;
+
+/** A number of beds as a Quantity: `{ value, unit: 'beds', system: UCUM, code: '{beds}' }`. */
+export const bedsQuantity = (value: number): Quantity => ({ value, ...BEDS_UNIT });
+
+/**
+ * The bed-availability Observation's count components: each is a number of beds
+ * (`valueQuantity`, {@link BEDS_UNIT}) coded in our bed-availability system and, for a single bed
+ * status, also with its v2-0116 code. `total` counts every bed of the ward that is not `inactive`;
+ * `unknown` those without a recognised status. `total` is the sum of the others.
+ *
+ * A ward with a specialty has one more component, coded with the ward's specialty coding(s)
+ * (our specialty system) and valued with the number of `available` beds, so that
+ * `component-code-value-quantity=<specialty system>|cardiology$gt0` finds the cardiology wards with
+ * a free bed.
  */
 export const AVAILABILITY_COMPONENTS = [
   { code: 'total', display: 'Total beds' },
@@ -89,9 +106,6 @@ export const AVAILABILITY_COMPONENTS = [
 ] as const satisfies readonly { code: string; display: string; bedStatus?: BedStatusCode }[];
 
 export type AvailabilityCount = (typeof AVAILABILITY_COMPONENTS)[number]['code'];
-
-/** The component carrying the ward's specialty (`valueCodeableConcept`, our specialty system). */
-export const SPECIALTY_COMPONENT: Coding = { system: PASSERELLE_SYSTEM.bedAvailability, code: 'specialty', display: 'Ward specialty' };
 
 /** Specialties of wards (Location.type of a ward, our specialty system). */
 export const SPECIALTIES = {

@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R4/codesystem.html
  */
 import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
-import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES, SPECIALTY_COMPONENT } from './model.ts';
+import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES } from './model.ts';
 
 function codeSystem(id: string, url: string, title: string, description: string, concept: CodeSystemConcept[]): CodeSystem {
   return {
@@ -30,7 +30,7 @@ export function passerelleCodeSystems(): CodeSystem[] {
       'passerelle-specialty',
       PASSERELLE_SYSTEM.specialty,
       'Ward specialty',
-      'The medical specialty of a hospital ward (Location.type of a ward).',
+      'The medical specialty of a hospital ward (Location.type of a ward, and the code of the component of its bed-availability Observation that counts its available beds).',
       Object.entries(SPECIALTIES).map(([code, display]) => ({ code, display })),
     ),
     codeSystem(
@@ -38,7 +38,7 @@ export function passerelleCodeSystems(): CodeSystem[] {
       PASSERELLE_SYSTEM.bedAvailability,
       'Bed availability',
       'The bed-availability Observation of a ward and its components: counts of beds by status.',
-      [BED_AVAILABILITY_CODE, ...AVAILABILITY_COMPONENTS, SPECIALTY_COMPONENT].map(({ code, display }) => ({ code: code as string, display })),
+      [BED_AVAILABILITY_CODE, ...AVAILABILITY_COMPONENTS].map(({ code, display }) => ({ code: code as string, display })),
     ),
     codeSystem(
       'passerelle-or-equipment',

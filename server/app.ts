@@ -6,7 +6,7 @@ import express, { type Express } from 'express';
 import { readFileSync } from 'node:fs';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import {
-  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type WriteHook,
+  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type Operation, type WriteHook,
 } from '../fhir/index.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,6 +20,8 @@ export interface AppDependencies {
   profiles: StructureDefinition[];
   /** Rules run in the transaction of each write they are interested in (see fhir/write-hooks.ts). */
   hooks?: WriteHook[];
+  /** Operations beyond the core ones (e.g. the hospital model's). */
+  operations?: Operation[];
   maxBodyBytes: number;
   publicUrl?: string;
 }
@@ -27,7 +29,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { db, logger, metrics } = deps;
   const profiles = new ProfileRegistry(deps.profiles);
-  const operations = coreOperations();
+  const operations = coreOperations(deps.operations);
   const router = new FhirRouter({
     repo: new Repository(db, profiles, { hooks: deps.hooks }),
     operations,

@@ -1,6 +1,6 @@
 /**
- * The `passerelle` command line: `serve` (what `npm start` runs), `migrate`, `seed --demo` and `--help`.
- * Later issues add `reindex`, `anonymize`, `hl7 replay`.
+ * The `passerelle` command line: `serve` (what `npm start` runs), `migrate`, `seed --demo`, `reindex`
+ * and `--help`. Later issues add `anonymize`, `hl7 replay`.
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -12,6 +12,7 @@ Commands:
   serve        Start the server (HTTP: FHIR R4 at /fhir, /healthz, /readyz, /metrics)
   migrate      Apply database migrations and exit
   seed --demo  Write the demo region (hospitals around Bordeaux, wards, beds, operating rooms) and exit
+  reindex      Rebuild the search index of every resource from its stored content and exit
 
 Settings come from the environment (see README.md): HOST, PORT, DATA_DIR, DATABASE_URL,
 LOG_LEVEL, FHIR_MAX_BODY_BYTES, PUBLIC_URL, SHUTDOWN_GRACE_SECONDS, DATABASE_POOL_SIZE.
@@ -22,6 +23,7 @@ const COMMAND_HELP: Record<string, string> = {
   serve: `Usage: passerelle serve\n\nStarts Passerelle: applies migrations, then listens on HOST:PORT (default 127.0.0.1:8080).\nStops gracefully on SIGTERM or SIGINT.\n`,
   migrate: `Usage: passerelle migrate\n\nApplies pending database migrations (to DATABASE_URL, or the embedded database in DATA_DIR) and exits.\n`,
   seed: `Usage: passerelle seed --demo [--hospitals <n>]\n\nApplies migrations, then writes the demo region: 12 fictitious hospitals around Bordeaux (or n) with\ntheir site, wards, beds, operating rooms and equipment; each ward's bed-availability Observation is\nderived as it is written. Ids come from natural keys, so running it again changes nothing.\n`,
+  reindex: `Usage: passerelle reindex [--type Patient,Location]\n\nApplies migrations, then re-extracts the search index rows of every current resource (or of the\ngiven types) from its stored content: after a search parameter or the index itself changed.\nWrites no new versions; safe while the server is running.\n`,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     logger.info({ applied }, 'migrations applied');
     await db.close();
     return 0;
+  }
+  if (command === 'reindex') {
+    const { reindexCommand } = await import('./reindex.ts');
+    return reindexCommand(rest, config, logger, COMMAND_HELP.reindex as string);
   }
   if (command === 'seed') {
     const { seedCommand } = await import('./seed.ts');

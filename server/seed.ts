@@ -45,6 +45,8 @@ export async function seedDemo(db: Database, sizes: Partial<DemoSizes> = {}): Pr
     summary.resources.Observation = (summary.resources.Observation ?? 0) + observations.length;
     summary.hospitals++;
   }
+  // Fresh planner statistics for the data just written (PGlite has no autovacuum to do it later).
+  await db.exec('ANALYZE');
   return summary;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { loadR4Definitions } from '../fhir/index.ts';
-import { bedAvailabilityRule, loadProfiles } from '../profiles/index.ts';
+import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../profiles/index.ts';
 import { createApp } from './app.ts';
 import { isLoopback, type Config } from './config.ts';
 import { openDatabase } from './database/open.ts';
@@ -26,7 +26,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   if (!config.authConfigured) {
     logger.warn({ host: config.host }, 'no authentication configured: serving loopback clients only');
   }
-  const app = createApp({ db, logger, metrics: createMetrics(), profiles: loadProfiles(), hooks: [bedAvailabilityRule], maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl });
+  const app = createApp({ db, logger, metrics: createMetrics(), profiles: loadProfiles(), hooks: [bedAvailabilityRule], operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

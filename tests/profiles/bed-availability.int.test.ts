@@ -1,15 +1,16 @@
 /**
  * The bed-availability rule keeps each ward's Observation true through every kind of bed change,
  * commits and rolls back with the write, writes one version per effective change, and stays exact
- * under concurrent updates of the same ward (real concurrency on PostgreSQL).
+ * under concurrent updates of the same ward (real concurrency on PostgreSQL). Its counts are
+ * Quantities, so standard search finds the wards (and sites) of a specialty with a free bed.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import type { Bundle, Location, Observation } from '@medplum/fhirtypes';
-import { ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
+import type { Bundle, Location, Observation, ObservationComponent, Organization, Resource } from '@medplum/fhirtypes';
+import { parseSearch, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import {
-  bedAvailabilityId, bedAvailabilityRule, bedStatusCoding, loadProfiles, PASSERELLE_SYSTEM, physicalTypeCoding, PROFILE, SPECIALTY_COMPONENT,
+  BEDS_UNIT, bedAvailabilityId, bedAvailabilityRule, bedStatusCoding, loadProfiles, PASSERELLE_SYSTEM, physicalTypeCoding, PROFILE,
   specialtyCoding, type BedStatusCode, type Specialty,
 } from '../../profiles/index.ts';
 import { testDrivers } from '../support/database.ts';
@@ -27,15 +28,27 @@ const bedOf = (id: string, ward: string, status: BedStatusCode): Location => ({
   physicalType: { coding: [physicalTypeCoding('bd')] }, operationalStatus: bedStatusCoding(status), partOf: { reference: `Location/${ward}` },
 });
 
-/** The counts of a ward's Observation by component code, or undefined when it has none. */
+/** The component of an Observation carrying the ward's specialty (coded in our specialty system). */
+const specialtyComponent = (observation: Observation): ObservationComponent | undefined =>
+  observation.component?.find((c) => c.code.coding?.some((coding) => coding.system === PASSERELLE_SYSTEM.specialty));
+
+/**
+ * The counts of a ward's Observation by component code, or undefined when it has none. Every
+ * component must be a number of beds (`valueQuantity` in `{beds}`), and the specialty component
+ * must hold the available count.
+ */
 async function countsOf(repo: Repository, ward: string): Promise<Record<string, number> | undefined> {
   const observation = await repo.read('Observation', bedAvailabilityId(ward)).catch(() => undefined) as Observation | undefined;
   if (!observation) return undefined;
   const counts: Record<string, number> = {};
   for (const c of observation.component ?? []) {
-    const code = c.code.coding?.find((coding) => coding.system === PASSERELLE_SYSTEM.bedAvailability)?.code as string;
-    if (c.valueInteger !== undefined) counts[code] = c.valueInteger;
+    assert.equal(c.valueInteger, undefined);
+    assert.deepEqual({ ...c.valueQuantity, value: undefined }, { ...BEDS_UNIT, value: undefined }, 'a number of beds');
+    const code = c.code.coding?.find((coding) => coding.system === PASSERELLE_SYSTEM.bedAvailability)?.code;
+    if (code) counts[code] = c.valueQuantity?.value as number;
   }
+  const specialty = specialtyComponent(observation);
+  if (specialty) assert.equal(specialty.valueQuantity?.value, counts.available, 'the specialty component holds the available count');
   return counts;
 }
 
@@ -75,8 +88,16 @@ for (const driver of testDrivers()) {
       repo.validate(observation); // throws if it does not conform
       assert.equal(observation.subject?.reference, 'Location/w-count');
       assert.deepEqual(observation.performer, [{ reference: 'Organization/hospital-1' }], 'the hospital comes from the ward\'s site');
-      const specialty = observation.component?.find((c) => c.code.coding?.[0]?.code === SPECIALTY_COMPONENT.code);
-      assert.equal(specialty?.valueCodeableConcept?.coding?.[0]?.code, 'neurology');
+      assert.equal(observation.component?.length, 9, 'eight counts and the specialty');
+      const available = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.bedAvailability && x.code === 'available'));
+      assert.deepEqual(available, {
+        code: { coding: [{ system: PASSERELLE_SYSTEM.bedAvailability, code: 'available', display: 'Available (unoccupied) beds' }, bedStatusCoding('U')] },
+        valueQuantity: { value: 1, unit: 'beds', system: 'http://unitsofmeasure.org', code: '{beds}' },
+      });
+      assert.deepEqual(specialtyComponent(observation), {
+        code: { coding: [specialtyCoding('neurology')] },
+        valueQuantity: { value: 1, unit: 'beds', system: 'http://unitsofmeasure.org', code: '{beds}' },
+      }, 'the specialty component counts the available beds');
       assert.ok(observation.effectiveDateTime && !Number.isNaN(Date.parse(observation.effectiveDateTime)));
     });
 
@@ -129,7 +150,7 @@ for (const driver of testDrivers()) {
       assert.deepEqual(await countsOf(repo, 'w-late'), expected({ occupied: 1, closed: 1 }));
       await repo.update(wardOf('w-late', 'oncology'));
       const observation = await repo.read('Observation', bedAvailabilityId('w-late')) as Observation;
-      assert.equal(observation.component?.at(-1)?.valueCodeableConcept?.coding?.[0]?.code, 'oncology', 'a new specialty is carried over');
+      assert.deepEqual(specialtyComponent(observation)?.code.coding, [specialtyCoding('oncology')], 'a new specialty is carried over');
       await repo.delete('Location', 'w-late');
       await assert.rejects(repo.read('Observation', bedAvailabilityId('w-late')), (err: { status?: number }) => err.status === 410);
     });
@@ -219,6 +240,119 @@ for (const driver of testDrivers()) {
       const read = await request(app).get(`/fhir/Observation/${bedAvailabilityId(wardId)}`);
       assert.equal(read.status, 200);
       assert.equal(read.body.subject.reference, `Location/${wardId}`);
+    });
+  });
+}
+
+/** The README's "Finding a free bed with standard search" request, as sent. */
+const FREE_CARDIOLOGY_BED_NEAR_BORDEAUX = '/fhir/Location?near=44.8378|-0.5792|30|km'
+  + '&_has:Location:partof:_has:Observation:subject:component-code-value-quantity=https%3A%2F%2Fpasserelle.health%2Ffhir%2FCodeSystem%2Fspecialty%7Ccardiology%24gt0'
+  + '&_include=Location:organization&_revinclude=Location:partof&_revinclude:iterate=Observation:subject';
+
+const FREE_CARDIOLOGY_BED = `${PASSERELLE_SYSTEM.specialty}|cardiology$gt0`;
+
+const hospitalOf = (id: string, finess: string): Organization => ({
+  resourceType: 'Organization', id, meta: { profile: [PROFILE.hospital] }, active: true, name: `Hospital ${id}`,
+  identifier: [{ system: 'urn:oid:1.2.250.1.71.4.2.2', value: finess }],
+});
+
+const siteAt = (id: string, hospital: string, latitude: number, longitude: number): Location => ({
+  resourceType: 'Location', id, meta: { profile: [PROFILE.site] }, status: 'active', name: `Site ${id}`, mode: 'instance',
+  physicalType: { coding: [physicalTypeCoding('si')] }, position: { latitude, longitude }, managingOrganization: { reference: `Organization/${hospital}` },
+});
+
+const ids = (resources: Resource[]): string[] => resources.map((r) => `${r.resourceType}/${r.id}`).sort();
+
+for (const driver of testDrivers()) {
+  describe(`finding a free bed with standard search on ${driver.name}`, () => {
+    let db: Database;
+    let repo: Repository;
+    const search = async (type: string, query: string): Promise<string[]> =>
+      ids((await repo.search(parseSearch(type, new URLSearchParams(`${query}&_count=1000`)))).resources);
+    const wardsWithFreeCardiologyBed = async (): Promise<string[]> =>
+      (await repo.search(parseSearch('Observation', new URLSearchParams(`component-code-value-quantity=${FREE_CARDIOLOGY_BED}&_count=1000`))))
+        .resources.map((o) => (o as Observation).subject?.reference as string).sort();
+
+    // Around Bordeaux: two sites of one hospital in town, one 28 km away, one 51 km away (Arcachon).
+    before(async () => {
+      db = await driver.open();
+      repo = new Repository(db, new ProfileRegistry(profiles), { hooks: [bedAvailabilityRule] });
+      await repo.update(hospitalOf('h-bordeaux', '330781196'));
+      await repo.update(hospitalOf('h-libourne', '330781287'));
+      await repo.update(hospitalOf('h-arcachon', '330780081'));
+      await repo.update(siteAt('s-bordeaux', 'h-bordeaux', 44.8260, -0.5560));
+      await repo.update(siteAt('s-merignac', 'h-bordeaux', 44.8386, -0.6436));
+      await repo.update(siteAt('s-libourne', 'h-libourne', 44.9150, -0.2440));
+      await repo.update(siteAt('s-arcachon', 'h-arcachon', 44.6586, -1.1681));
+      const beds: [string, string, Specialty, BedStatusCode[]][] = [
+        ['w-bdx-cardio', 's-bordeaux', 'cardiology', ['O', 'O']],
+        ['w-bdx-neuro', 's-bordeaux', 'neurology', ['U', 'U']],
+        ['w-mer-cardio', 's-merignac', 'cardiology', ['U', 'U', 'O']],
+        ['w-lib-cardio', 's-libourne', 'cardiology', ['U', 'K']],
+        ['w-arc-cardio', 's-arcachon', 'cardiology', ['U', 'U', 'U']],
+      ];
+      for (const [ward, site, specialty, statuses] of beds) {
+        await repo.update(wardOf(ward, specialty, site));
+        for (const [i, status] of statuses.entries()) await repo.update(bedOf(`${ward}-bed-${i}`, ward, status));
+      }
+      // An operating room of the Libourne site: `_revinclude=Location:partof` brings it too.
+      await repo.update({
+        resourceType: 'Location', id: 'or-libourne', status: 'active', name: 'Bloc 1', mode: 'instance',
+        physicalType: { coding: [physicalTypeCoding('ro')] }, partOf: { reference: 'Location/s-libourne' },
+      });
+    });
+    after(() => db.close());
+
+    it('finds the wards of a specialty with a free bed with component-code-value-quantity, as soon as a bed frees up', async () => {
+      await repo.update(bedOf('w-bdx-cardio-bed-0', 'w-bdx-cardio', 'O'));
+      assert.deepEqual(await wardsWithFreeCardiologyBed(), ['Location/w-arc-cardio', 'Location/w-lib-cardio', 'Location/w-mer-cardio'],
+        'not the full cardiology ward, nor the neurology ward with free beds');
+      assert.deepEqual(await search('Observation', `component-code=${PASSERELLE_SYSTEM.specialty}|cardiology`),
+        ['w-arc-cardio', 'w-bdx-cardio', 'w-lib-cardio', 'w-mer-cardio'].map((w) => `Observation/${bedAvailabilityId(w)}`),
+        'component-code finds every cardiology ward, free bed or not');
+      assert.deepEqual(await search('Observation', `component-code-value-quantity=${PASSERELLE_SYSTEM.specialty}|neurology$gt0`),
+        [`Observation/${bedAvailabilityId('w-bdx-neuro')}`]);
+
+      await repo.update(bedOf('w-bdx-cardio-bed-0', 'w-bdx-cardio', 'U'));
+      assert.deepEqual(await wardsWithFreeCardiologyBed(), ['Location/w-arc-cardio', 'Location/w-bdx-cardio', 'Location/w-lib-cardio', 'Location/w-mer-cardio']);
+      assert.deepEqual(await search('Observation', `component-code-value-quantity=${PASSERELLE_SYSTEM.specialty}|cardiology$ge2`),
+        [`Observation/${bedAvailabilityId('w-arc-cardio')}`, `Observation/${bedAvailabilityId('w-mer-cardio')}`], 'at least two free beds');
+      assert.deepEqual(await search('Observation', `component-code-value-quantity=${PASSERELLE_SYSTEM.bedAvailability}|contaminated$gt0`),
+        [`Observation/${bedAvailabilityId('w-lib-cardio')}`], 'the counts are reachable the same way');
+    });
+
+    it('finds the sites with such a ward by reverse chaining: Location?_has:Location:partof:_has:Observation:subject:...', async () => {
+      const sites = (): Promise<string[]> => search('Location', `_has:Location:partof:_has:Observation:subject:component-code-value-quantity=${FREE_CARDIOLOGY_BED}`);
+      await repo.update(bedOf('w-bdx-cardio-bed-0', 'w-bdx-cardio', 'O'));
+      assert.deepEqual(await sites(), ['Location/s-arcachon', 'Location/s-libourne', 'Location/s-merignac'],
+        'not Bordeaux, whose neurology ward has free beds but whose cardiology ward is full');
+      await repo.update(bedOf('w-bdx-cardio-bed-1', 'w-bdx-cardio', 'U'));
+      assert.deepEqual(await sites(), ['Location/s-arcachon', 'Location/s-bordeaux', 'Location/s-libourne', 'Location/s-merignac']);
+    });
+
+    it('answers the README request: sites within 30 km nearest first, with their hospitals, wards and wards\' Observations', async () => {
+      await repo.update(bedOf('w-bdx-cardio-bed-0', 'w-bdx-cardio', 'O'));
+      await repo.update(bedOf('w-bdx-cardio-bed-1', 'w-bdx-cardio', 'U'));
+      const app = testApp(db, { hooks: [bedAvailabilityRule], profiles });
+      // handling=strict: a parameter the server did not understand would be an error, not ignored.
+      const res = await request(app).get(FREE_CARDIOLOGY_BED_NEAR_BORDEAUX).set('Prefer', 'handling=strict');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const bundle = res.body as Bundle;
+      const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
+      assert.deepEqual(matches.map((e) => e.resource?.id), ['s-bordeaux', 's-merignac', 's-libourne'], 'nearest first; Arcachon is 51 km away');
+      const distances = matches.map((e) => e.search?.extension?.find((x) => x.url === 'http://hl7.org/fhir/StructureDefinition/location-distance')?.valueDistance);
+      assert.deepEqual(distances.map((d) => d?.code), ['km', 'km', 'km']);
+      const [bordeaux = NaN, merignac = NaN, libourne = NaN] = distances.map((d) => d?.value as number);
+      assert.ok(bordeaux < 3 && merignac > 4 && merignac < 6 && libourne > 27 && libourne < 29, `distances ${bordeaux}, ${merignac}, ${libourne}`);
+
+      const included = (bundle.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource as Resource);
+      assert.deepEqual(ids(included), [
+        'Location/or-libourne', 'Location/w-bdx-cardio', 'Location/w-bdx-neuro', 'Location/w-lib-cardio', 'Location/w-mer-cardio',
+        ...['w-bdx-cardio', 'w-bdx-neuro', 'w-lib-cardio', 'w-mer-cardio'].map((w) => `Observation/${bedAvailabilityId(w)}`),
+        'Organization/h-bordeaux', 'Organization/h-libourne',
+      ].sort(), 'hospitals, every ward and room of the sites (not their beds), and the wards\' Observations');
+      const bordeauxCardiology = included.find((r) => r.id === bedAvailabilityId('w-bdx-cardio')) as Observation;
+      assert.deepEqual(specialtyComponent(bordeauxCardiology)?.valueQuantity?.value, 1, 'the client reads the free beds from the specialty component');
     });
   });
 }

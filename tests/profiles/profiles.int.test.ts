@@ -5,10 +5,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Device, Location, Observation, Organization, Resource } from '@medplum/fhirtypes';
+import type { Device, Location, Observation, ObservationComponent, Organization, Resource } from '@medplum/fhirtypes';
 import { FhirError, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import {
-  bedStatusCoding, loadProfiles, OPERATING_ROOM_TYPE, PASSERELLE_SYSTEM, physicalTypeCoding, PROFILE, specialtyCoding, SYSTEM,
+  bedsQuantity, bedStatusCoding, loadProfiles, OPERATING_ROOM_TYPE, PASSERELLE_SYSTEM, physicalTypeCoding, PROFILE, specialtyCoding, SYSTEM,
 } from '../../profiles/index.ts';
 import { availabilityObservation } from '../../profiles/bed-availability.ts';
 import { testDrivers } from '../support/database.ts';
@@ -43,6 +43,13 @@ const device: Device = {
 };
 const counts = { total: 3, occupied: 1, available: 1, contaminated: 0, isolated: 0, housekeeping: 1, closed: 0, unknown: 0 };
 const availability: Observation = availabilityObservation({ ...ward, id: 'ward1' }, counts, '2026-01-15T10:00:00Z', { reference: 'Organization/h1' });
+/** The availability with components changed by index (0 is total, 1 occupied, 2 available, 3 contaminated, 6 closed, 8 the specialty). */
+const withComponents = (changes: Record<number, (c: ObservationComponent) => ObservationComponent>): Observation =>
+  ({ ...availability, component: availability.component?.map((c, i) => changes[i]?.(c) ?? c) });
+const withComponent = (i: number, change: (c: ObservationComponent) => ObservationComponent): Observation => withComponents({ [i]: change });
+const count = (n: number) => (c: ObservationComponent): ObservationComponent => ({ ...c, valueQuantity: bedsQuantity(n) });
+const specialtyOf = (observation: Observation): ObservationComponent =>
+  observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.specialty)) as ObservationComponent;
 
 const valid: [string, Resource][] = [
   [PROFILE.hospital, hospital], [PROFILE.site, site], [PROFILE.ward, ward], [PROFILE.bed, bed],
@@ -64,8 +71,18 @@ const invalid: [string, Resource, string][] = [
   ['an operating room without its OR type', { ...operatingRoom, type: [{ coding: [specialtyCoding('orthopedics')] }] }, 'or-1'],
   ['a device without a location', { ...device, location: undefined }, 'Device.location'],
   ['an availability without effective time', { ...availability, effectiveDateTime: undefined }, 'Observation.effective[x]'],
-  ['an availability whose total is not the sum', { ...availability, component: availability.component?.map((c, i) => (i === 0 ? { ...c, valueInteger: 9 } : c)) }, 'ba-3'],
+  ['an availability whose total is not the sum', withComponent(0, count(9)), 'ba-3'],
   ['an availability missing a count', { ...availability, component: availability.component?.slice(1) }, 'ba-1'],
+  ['an availability with an integer count', withComponent(6, (c) => ({ code: c.code, valueInteger: 0 })), 'ba-2'],
+  ['an availability with a count in another unit', withComponent(2, (c) => ({ ...c, valueQuantity: { ...c.valueQuantity, code: 'beds' } })), 'ba-2'],
+  ['an availability with a count outside UCUM', withComponent(2, (c) => ({ ...c, valueQuantity: { ...c.valueQuantity, system: 'urn:example:units' } })), 'ba-2'],
+  // The sum still holds: only the count itself is wrong.
+  ['an availability with a negative count', withComponents({ 0: count(2), 6: count(-1) }), 'ba-2'],
+  ['an availability with a fractional count', withComponents({ 1: count(0.5), 3: count(0.5) }), 'ba-2'],
+  ['an availability with a count given as a bound', withComponent(2, (c) => ({ ...c, valueQuantity: { ...c.valueQuantity, comparator: '>=' } })), 'ba-2'],
+  ['an availability whose specialty component is not the available count', withComponent(8, count(2)), 'ba-5'],
+  ['an availability with two specialty components', { ...availability, component: [...availability.component ?? [], specialtyOf(availability)] }, 'ba-5'],
+  ['an availability with a specialty component also coded otherwise', withComponent(8, (c) => ({ ...c, code: { coding: [...c.code.coding ?? [], { system: 'urn:example', code: 'x' }] } })), 'ba-5'],
   ['an availability with another code', { ...availability, code: { coding: [{ system: PASSERELLE_SYSTEM.bedAvailability, code: 'total' }] } }, 'Observation.code'],
 ];
 

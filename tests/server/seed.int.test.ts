@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Location, Observation } from '@medplum/fhirtypes';
 import { ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import {
-  AVAILABILITY_COMPONENTS, bedAvailabilityId, demoRegion, loadProfiles, PASSERELLE_SYSTEM, PROFILE, type DemoSizes,
+  AVAILABILITY_COMPONENTS, bedAvailabilityId, bedsQuantity, demoRegion, loadProfiles, PASSERELLE_SYSTEM, PROFILE, type DemoSizes,
 } from '../../profiles/index.ts';
 import { seedDemo } from '../../server/seed.ts';
 import { openPGlite } from '../../server/database/pglite.ts';
@@ -59,9 +59,13 @@ for (const driver of testDrivers()) {
         for (const component of AVAILABILITY_COMPONENTS) {
           const expected = component.code === 'total' ? mine.length
             : 'bedStatus' in component ? mine.filter((b) => b.operationalStatus?.code === component.bedStatus).length : 0;
-          const value = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.bedAvailability && x.code === component.code))?.valueInteger;
-          assert.equal(value, expected, `${ward.id} ${component.code}`);
+          const value = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.bedAvailability && x.code === component.code))?.valueQuantity;
+          assert.deepEqual(value, bedsQuantity(expected), `${ward.id} ${component.code}`);
         }
+        // The specialty component: the ward's specialty, valued with its available beds.
+        const specialty = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.specialty));
+        assert.deepEqual(specialty?.code.coding, ward.type?.flatMap((t) => t.coding ?? []).filter((c) => c.system === PASSERELLE_SYSTEM.specialty), `${ward.id} specialty`);
+        assert.deepEqual(specialty?.valueQuantity, bedsQuantity(mine.filter((b) => b.operationalStatus?.code === 'U').length), `${ward.id} free beds`);
       }
     });
 

@@ -1,13 +1,13 @@
 /** An HTTP app on a test database, as `serve` builds it, without listening on a port. */
 import type { Express } from 'express';
 import type { StructureDefinition } from '@medplum/fhirtypes';
-import type { Database, WriteHook } from '../../fhir/index.ts';
+import type { Database, Operation, WriteHook } from '../../fhir/index.ts';
 import { loadR4Definitions } from '../../fhir/index.ts';
 import { createApp } from '../../server/app.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createMetrics } from '../../server/metrics.ts';
 
-export function testApp(db: Database, options: { profiles?: StructureDefinition[]; maxBodyBytes?: number; hooks?: WriteHook[] } = {}): Express {
+export function testApp(db: Database, options: { profiles?: StructureDefinition[]; maxBodyBytes?: number; hooks?: WriteHook[]; operations?: Operation[] } = {}): Express {
   loadR4Definitions();
   return createApp({
     db,
@@ -15,6 +15,7 @@ export function testApp(db: Database, options: { profiles?: StructureDefinition[
     metrics: createMetrics(),
     profiles: options.profiles ?? [],
     hooks: options.hooks,
+    operations: options.operations,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
   });
 }
