@@ -15,6 +15,12 @@ export interface SortColumn {
   /** SQL type, to cast cursor values back. */
   type: 'text' | 'timestamptz' | 'numeric' | 'float8';
   descending: boolean;
+  /**
+   * Whether the value can be NULL. Columns that cannot (`_lastUpdated`, `_id`) are ordered plainly,
+   * so PostgreSQL can walk an index in that order and stop at the page size instead of sorting
+   * every match.
+   */
+  nullable: boolean;
 }
 
 const INDEX = {
@@ -30,18 +36,18 @@ const INDEX = {
 export function sortColumns(keys: SortKey[], near: NearSpec | undefined, sql: SqlBuilder): SortColumn[] {
   if (keys.length === 0) {
     return near
-      ? [{ sql: `(SELECT min(${distanceKmSql('p', near, sql)}) FROM fhir_position p WHERE p.resource_type = r.resource_type AND p.id = r.id)`, type: 'float8', descending: false }]
-      : [{ sql: 'r.last_updated', type: 'timestamptz', descending: true }];
+      ? [{ sql: `(SELECT min(${distanceKmSql('p', near, sql)}) FROM fhir_position p WHERE p.resource_type = r.resource_type AND p.id = r.id)`, type: 'float8', descending: false, nullable: true }]
+      : [{ sql: 'r.last_updated', type: 'timestamptz', descending: true, nullable: false }];
   }
   return keys.map((key): SortColumn => {
     const { descending, code } = key;
-    if (key.kind === '_id') return { sql: 'r.id COLLATE "C"', type: 'text', descending };
-    if (key.kind === '_lastUpdated') return { sql: 'r.last_updated', type: 'timestamptz', descending };
+    if (key.kind === '_id') return { sql: 'r.id COLLATE "C"', type: 'text', descending, nullable: false };
+    if (key.kind === '_lastUpdated') return { sql: 'r.last_updated', type: 'timestamptz', descending, nullable: false };
     const param = sql.add(code);
     if (key.kind === 'date') {
       // Ascending by where the value starts, descending by where it ends.
       const column = descending ? 'max(s.high)' : 'min(s.low)';
-      return { sql: `(SELECT ${column} FROM fhir_date s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${param})`, type: 'timestamptz', descending };
+      return { sql: `(SELECT ${column} FROM fhir_date s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${param})`, type: 'timestamptz', descending, nullable: true };
     }
     const index = INDEX[key.kind as keyof typeof INDEX];
     if (!index) throw badRequest(`Cannot sort by ${code}`, '_sort');
@@ -52,6 +58,7 @@ export function sortColumns(keys: SortKey[], near: NearSpec | undefined, sql: Sq
       sql: `(SELECT ${aggregate}(s.${index.column}${collate}) FROM ${index.table} s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${param})`,
       type: index.type,
       descending,
+      nullable: true,
     };
   });
 }
@@ -105,6 +112,7 @@ export function cursorSql(columns: SortColumn[], cursor: Cursor, sql: SqlBuilder
     const v = `${sql.add(value)}::${column.type}`;
     const beyond = after !== column.descending ? '>' : '<';
     const within = `(${expr} ${beyond} ${v} OR (${expr} = ${v} AND ${rest}))`;
+    if (!column.nullable) return within;
     return after ? `(${expr} IS NULL OR ${within})` : `(${expr} IS NOT NULL AND ${within})`;
   };
   return step(0);
@@ -113,8 +121,8 @@ export function cursorSql(columns: SortColumn[], cursor: Cursor, sql: SqlBuilder
 /** ORDER BY for the columns (reversed when reading backwards for a `previous` page). */
 export function orderBySql(columns: SortColumn[], alias: (i: number) => string, reverse: boolean): string {
   const parts = columns.flatMap((column, i) => {
-    const descending = column.descending !== reverse;
-    return [`(${alias(i)} IS NULL) ${reverse ? 'DESC' : 'ASC'}`, `${alias(i)} ${descending ? 'DESC' : 'ASC'}`];
+    const order = `${alias(i)} ${column.descending !== reverse ? 'DESC' : 'ASC'}`;
+    return column.nullable ? [`(${alias(i)} IS NULL) ${reverse ? 'DESC' : 'ASC'}`, order] : [order];
   });
   const tie = reverse ? 'DESC' : 'ASC';
   return [...parts, `s.resource_type COLLATE "C" ${tie}`, `s.id COLLATE "C" ${tie}`].join(', ');

@@ -198,6 +198,24 @@ export function searchCases(ctx: RestContext): void {
     });
   });
 
+  describe('search: parameters common to all resources', () => {
+    it('matches _lastUpdated, _profile, _security and _source', async () => {
+      const s = scope();
+      const before = new Date(Date.now() - 1000).toISOString();
+      const a = await ctx.create({
+        resourceType: 'Patient',
+        meta: { ...s.meta, profile: ['https://passerelle.test/StructureDefinition/any'], source: 'urn:passerelle:hl7-bridge', security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
+      });
+      const b = await ctx.create({ resourceType: 'Patient', meta: s.meta });
+      assert.deepEqual(await ids(`Patient?${s.q}&_profile=https://passerelle.test/StructureDefinition/any`), [a.id]);
+      assert.deepEqual(await ids(`Patient?${s.q}&_source=urn:passerelle:hl7-bridge`), [a.id]);
+      assert.deepEqual(await ids(`Patient?${s.q}&_security=http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R`), [a.id]);
+      assert.deepEqual(await ids(`Patient?${s.q}&_lastUpdated=gt${before}`), sorted(a.id, b.id));
+      assert.deepEqual(await ids(`Patient?${s.q}&_lastUpdated=lt${before}`), []);
+      assert.deepEqual(await ids(`Patient?${s.q}&_id=${a.id},${b.id}`), sorted(a.id, b.id));
+    });
+  });
+
   describe('search: results', () => {
     it('sorts by several keys, either way', async () => {
       const s = scope();
