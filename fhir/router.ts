@@ -49,7 +49,7 @@ export class FhirRouter {
   }
 
   #route(request: FhirRequest): Promise<FhirResponse> {
-    const segments = request.path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const segments = request.path.split('/').filter((s) => s !== '').map(decodeSegment);
     const [first, second, third, fourth] = segments;
     const method = request.method.toUpperCase();
     const allow = (...methods: string[]): void => {
@@ -191,6 +191,14 @@ export class FhirRouter {
     const entries = await this.options.repo.history({ ...target, ...query, count: query.count + 1 });
     if (target.id && entries.length === 0 && !query.before && !query.since) throw notFound(`${target.resourceType}/${target.id} is not known`);
     return ok(historyBundle(request, query, entries) as Bundle);
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`Malformed percent-encoding in the URL: ${segment.slice(0, 40)}`);
   }
 }
 

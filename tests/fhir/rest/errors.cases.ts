@@ -65,6 +65,9 @@ export function errorCases(ctx: RestContext): void {
       expectOutcome(await ctx.http().get('/fhir/metadata').set('Accept', 'application/fhir+xml'), 406);
       expectOutcome(await ctx.http().get('/fhir/metadata?_format=xml'), 406);
     });
+    it('malformed percent-encoding in the path: 400', async () => {
+      expectOutcome(await ctx.http().get('/fhir/Patient/%ZZ'), 400);
+    });
     it('never shows a stack trace', async () => {
       const res = await ctx.http().post('/fhir/Patient').set('Content-Type', FHIR_JSON).send('{bad');
       assert.doesNotMatch(res.text, /at .*\.ts:\d+/);
