@@ -22,8 +22,8 @@ export async function findIncludes(db: Queryable, matches: Resource[], include: 
     // The first round applies every spec to the matches; later rounds only the :iterate ones.
     const specs = (list: IncludeSpec[]): IncludeSpec[] => (round === 0 ? list : list.filter((s) => s.iterate));
     const found = [
-      ...(await forward(db, frontier, specs(include))),
-      ...(await reverse(db, frontier, specs(revinclude))),
+      ...(await follow(db, frontier, specs(include), 'forward')),
+      ...(await follow(db, frontier, specs(revinclude), 'reverse')),
     ];
     frontier = [];
     for (const resource of found) {
@@ -40,43 +40,32 @@ function sources(resources: Resource[]): [string[], string[]] {
   return [resources.map((r) => r.resourceType), resources.map((r) => r.id as string)];
 }
 
-/** Targets of the sources' references named by the specs. */
-async function forward(db: Queryable, from: Resource[], specs: IncludeSpec[]): Promise<Resource[]> {
-  const found: Resource[] = [];
-  const [types, ids] = sources(from);
-  for (const spec of specs) {
-    const params: unknown[] = [types, ids];
-    const filters: string[] = [];
-    if (spec.sourceType !== '*') filters.push(`ref.resource_type = $${params.push(spec.sourceType)}`);
-    if (spec.param !== '*') filters.push(`ref.param = $${params.push(spec.param)}`);
-    if (spec.targetType) filters.push(`ref.target_type = $${params.push(spec.targetType)}`);
-    const rows = await db.query<{ content: Resource }>(
-      `SELECT DISTINCT ON (t.resource_type, t.id) t.content FROM fhir_reference ref
-       JOIN unnest($1::text[], $2::text[]) AS src(resource_type, id) ON ref.resource_type = src.resource_type AND ref.id = src.id
-       JOIN fhir_resource t ON t.resource_type = ref.target_type AND t.id = ref.target_id AND NOT t.deleted
-       ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} LIMIT ${MAX_INCLUDED}`,
-      params,
-    );
-    found.push(...rows.map((r) => r.content));
-  }
-  return found;
+/** The reference rows a spec names (by source type, parameter, target type), as SQL on `ref`. */
+function specFilters(spec: IncludeSpec, params: unknown[]): string {
+  const filters: string[] = [];
+  if (spec.sourceType !== '*') filters.push(`ref.resource_type = $${params.push(spec.sourceType)}`);
+  if (spec.param !== '*') filters.push(`ref.param = $${params.push(spec.param)}`);
+  if (spec.targetType) filters.push(`ref.target_type = $${params.push(spec.targetType)}`);
+  return filters.length ? `WHERE ${filters.join(' AND ')}` : '';
 }
 
-/** Resources whose references named by the specs point at the targets. */
-async function reverse(db: Queryable, to: Resource[], specs: IncludeSpec[]): Promise<Resource[]> {
+/**
+ * Resources at the other end of the references the specs name: their targets (`_include`, from the
+ * sources `resources`) or their sources (`_revinclude`, pointing at `resources`).
+ */
+async function follow(db: Queryable, resources: Resource[], specs: IncludeSpec[], direction: 'forward' | 'reverse'): Promise<Resource[]> {
   const found: Resource[] = [];
-  const [types, ids] = sources(to);
+  const [types, ids] = sources(resources);
+  const [known, wanted] = direction === 'forward'
+    ? ['ref.resource_type = k.resource_type AND ref.id = k.id', 'w.resource_type = ref.target_type AND w.id = ref.target_id']
+    : ['ref.target_type = k.resource_type AND ref.target_id = k.id', 'w.resource_type = ref.resource_type AND w.id = ref.id'];
   for (const spec of specs) {
     const params: unknown[] = [types, ids];
-    const filters: string[] = [];
-    if (spec.sourceType !== '*') filters.push(`ref.resource_type = $${params.push(spec.sourceType)}`);
-    if (spec.param !== '*') filters.push(`ref.param = $${params.push(spec.param)}`);
-    if (spec.targetType) filters.push(`ref.target_type = $${params.push(spec.targetType)}`);
     const rows = await db.query<{ content: Resource }>(
-      `SELECT DISTINCT ON (s.resource_type, s.id) s.content FROM fhir_reference ref
-       JOIN unnest($1::text[], $2::text[]) AS tgt(resource_type, id) ON ref.target_type = tgt.resource_type AND ref.target_id = tgt.id
-       JOIN fhir_resource s ON s.resource_type = ref.resource_type AND s.id = ref.id AND NOT s.deleted
-       ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} LIMIT ${MAX_INCLUDED}`,
+      `SELECT DISTINCT ON (w.resource_type, w.id) w.content FROM fhir_reference ref
+       JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON ${known}
+       JOIN fhir_resource w ON ${wanted} AND NOT w.deleted
+       ${specFilters(spec, params)} LIMIT ${MAX_INCLUDED}`,
       params,
     );
     found.push(...rows.map((r) => r.content));
