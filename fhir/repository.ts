@@ -15,10 +15,9 @@ import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
 import { writeStatement, type VersionWrite } from './write-statement.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import type { ResourceChange, WriteHook } from './write-hooks.ts';
-import { parseSearch, type SearchRequest } from './search/request.ts';
+import { parseSearch, type IncludeSpec, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 import { findIncludes } from './search/include.ts';
-import type { IncludeSpec } from './search/request.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -143,13 +142,8 @@ export class Repository {
     const prepared = this.prepare(resource);
     const { ifNoneExist, id = randomUUID() } = options;
     if (!ifNoneExist) return { resource: (await this.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
-    const search = parseSearch(resource.resourceType, new URLSearchParams(ifNoneExist));
-    if (search.criteria.length === 0) throw badRequest('If-None-Exist has no search criteria');
     return this.transaction(async (repo) => {
-      await repo.lockCondition(resource.resourceType, ifNoneExist);
-      const matches = await repo.search({ ...search, count: 2 });
-      if (matches.resources.length > 1) throw preconditionFailed(`If-None-Exist matched ${resource.resourceType} more than once`);
-      const existing = matches.resources[0];
+      const existing = await repo.conditionalMatch(resource.resourceType, new URLSearchParams(ifNoneExist), 'If-None-Exist');
       if (existing) return { resource: existing, created: false };
       return { resource: (await repo.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
     });
@@ -289,6 +283,22 @@ export class Repository {
       [resourceType, id],
     );
     return rows[0];
+  }
+
+  /**
+   * The one current resource that conditional criteria (`identifier=sys|123`) match, if any; 412
+   * when several do, 400 for no or unknown criteria (`what` names the interaction in errors).
+   * Holds the criteria's lock and the match's row lock until the transaction ends. Call it inside
+   * `transaction()`.
+   * @see https://hl7.org/fhir/R4/http.html#cond-update
+   */
+  async conditionalMatch(resourceType: string, criteria: URLSearchParams, what: string): Promise<Resource | undefined> {
+    const search = parseSearch(resourceType, criteria);
+    if (search.criteria.length === 0) throw badRequest(`The ${what} on ${resourceType} has no search criteria`);
+    await this.lockCondition(resourceType, criteria.toString());
+    const { resources } = await this.search({ ...search, count: 2 }, { lock: true });
+    if (resources.length > 1) throw preconditionFailed(`The ${what} matched more than one ${resourceType}`);
+    return resources[0];
   }
 
   /**

@@ -6,14 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Repository, PatchOperation } from './repository.ts';
-import { badRequest, informational, methodNotAllowed, notFound, preconditionFailed, statusOf, toFhirError } from './outcomes.ts';
-import { isKnownResourceType } from './definitions.ts';
+import { badRequest, informational, methodNotAllowed, notFound, statusOf, toFhirError } from './outcomes.ts';
+import { isKnownResourceType, resourceTypes } from './definitions.ts';
 import { assertResource, assertValidId } from './validation.ts';
 import { preferReturn, versionHeaders, type FhirRequest, type FhirResponse } from './http-types.ts';
 import { parseSearch } from './search/request.ts';
 import { historyBundle, parseHistoryQuery } from './history-bundle.ts';
 import { appliedQuery, searchBundle } from './search/bundle.ts';
-import { resourceTypes } from './definitions.ts';
 import type { OperationRegistry } from './operations/registry.ts';
 
 export interface RouterOptions {
@@ -109,7 +108,7 @@ export class FhirRouter {
       case 'PUT': {
         const resource = bodyResource(request, type);
         const result = await repo.transaction(async (tx) => {
-          const match = await conditionalMatch(tx, request, type);
+          const match = await tx.conditionalMatch(type, request.query, `conditional ${request.method}`);
           if (match && resource.id && resource.id !== match.id) throw badRequest(`The resource id ${resource.id} differs from the id of the match (${match.id})`, 'id');
           return tx.update({ ...resource, id: match?.id ?? resource.id ?? randomUUID() }, { ifMatch: request.header('if-match') });
         });
@@ -118,7 +117,7 @@ export class FhirRouter {
       case 'PATCH': {
         const operations = patchBody(request);
         const result = await repo.transaction(async (tx) => {
-          const match = await conditionalMatch(tx, request, type);
+          const match = await tx.conditionalMatch(type, request.query, `conditional ${request.method}`);
           if (!match) throw notFound(`No ${type} matches the conditional PATCH`);
           return tx.patch(type, match.id as string, operations, { ifMatch: request.header('if-match') });
         });
@@ -126,7 +125,7 @@ export class FhirRouter {
       }
       case 'DELETE': {
         const deleted = await repo.transaction(async (tx) => {
-          const match = await conditionalMatch(tx, request, type);
+          const match = await tx.conditionalMatch(type, request.query, `conditional ${request.method}`);
           if (match) await tx.delete(type, match.id as string);
           return match !== undefined;
         });
@@ -237,20 +236,6 @@ function patchBody(request: FhirRequest): PatchOperation[] {
     throw badRequest('A JSON Patch body is an array of operations with "op" and "path"');
   }
   return body as PatchOperation[];
-}
-
-/**
- * The one resource a conditional PUT/PATCH/DELETE (`Patient?identifier=...`) applies to, if any;
- * 412 when several match. Runs in the caller's transaction, holding the criteria's lock.
- * @see https://hl7.org/fhir/R4/http.html#cond-update
- */
-async function conditionalMatch(tx: Repository, request: FhirRequest, type: string): Promise<Resource | undefined> {
-  const search = parseSearch(type, request.query);
-  if (search.criteria.length === 0) throw badRequest(`A conditional ${request.method} on ${type} needs search criteria`);
-  await tx.lockCondition(type, request.query.toString());
-  const matches = await tx.search({ ...search, count: 2 }, { lock: true });
-  if (matches.resources.length > 1) throw preconditionFailed(`The conditional ${request.method} matched more than one ${type}`);
-  return matches.resources[0];
 }
 
 /** The response to a create or update, shaped by `Prefer: return=`. */

@@ -14,7 +14,6 @@ import type { Repository } from '../repository.ts';
 import { badRequest, FhirError, notFound, preconditionFailed, type OutcomeKind } from '../outcomes.ts';
 import { isKnownResourceType } from '../definitions.ts';
 import { assertResource, assertValidId } from '../validation.ts';
-import { parseSearch } from '../search/request.ts';
 import { parseEntryRequest, type EntryRequest } from './entry-request.ts';
 import { collectReferences, isConditionalReference, rewriteReferences } from './references.ts';
 import { entryAsRequest, responseEntry } from './batch.ts';
@@ -88,7 +87,7 @@ async function plan(entry: EntryRequest, repo: Repository): Promise<Planned> {
   switch (method) {
     case 'POST': {
       if (!entry.ifNoneExist) return { entry, id: randomUUID() };
-      const match = await uniqueMatch(repo, resourceType, new URLSearchParams(entry.ifNoneExist), 'ifNoneExist');
+      const match = await repo.conditionalMatch(resourceType, new URLSearchParams(entry.ifNoneExist), 'ifNoneExist');
       return match ? { entry, id: match.id, existing: match } : { entry, id: randomUUID() };
     }
     case 'PUT': {
@@ -96,29 +95,20 @@ async function plan(entry: EntryRequest, repo: Repository): Promise<Planned> {
         if (resource?.id !== entry.id) throw badRequest(`The resource id (${resource?.id ?? 'none'}) must match the URL id (${entry.id})`, 'id');
         return { entry, id: entry.id };
       }
-      const match = await uniqueMatch(repo, resourceType, entry.query, 'conditional update');
+      const match = await repo.conditionalMatch(resourceType, entry.query, 'conditional update');
       if (match && resource?.id && resource.id !== match.id) throw badRequest(`The resource id ${resource.id} differs from the match (${match.id})`);
       return { entry, id: match?.id ?? resource?.id ?? randomUUID() };
     }
     case 'PATCH':
     case 'DELETE': {
       if (entry.id) return { entry, id: entry.id };
-      const match = await uniqueMatch(repo, resourceType, entry.query, `conditional ${method.toLowerCase()}`);
+      const match = await repo.conditionalMatch(resourceType, entry.query, `conditional ${method.toLowerCase()}`);
       if (!match && method === 'PATCH') throw notFound(`No ${resourceType} matches the conditional patch`);
       return { entry, id: match?.id };
     }
     default:
       throw badRequest(`${method} is not valid here`);
   }
-}
-
-async function uniqueMatch(repo: Repository, resourceType: string, query: URLSearchParams, what: string): Promise<Resource | undefined> {
-  const search = parseSearch(resourceType, query);
-  if (search.criteria.length === 0) throw badRequest(`The ${what} has no search criteria`);
-  await repo.lockCondition(resourceType, query.toString());
-  const { resources } = await repo.search({ ...search, count: 2 }, { lock: true });
-  if (resources.length > 1) throw preconditionFailed(`The ${what} matched more than one ${resourceType}`);
-  return resources[0];
 }
 
 /** Two entries may not write or delete the same resource. */
@@ -147,7 +137,7 @@ async function resolveReferences(resource: Resource, identities: Map<string, str
   for (const reference of collectReferences(resource)) {
     if (!isConditionalReference(reference)) continue;
     const [type, query] = reference.split(/\?(.*)/s, 2) as [string, string];
-    const match = await uniqueMatch(repo, type, new URLSearchParams(query), `conditional reference ${type}?...`);
+    const match = await repo.conditionalMatch(type, new URLSearchParams(query), `conditional reference ${type}?...`);
     if (!match) throw preconditionFailed(`The conditional reference ${type}?... matches no resource`);
     conditional.set(reference, `${type}/${match.id}`);
   }
