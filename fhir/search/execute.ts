@@ -53,12 +53,13 @@ export async function executeSearch(
   if (request.summary === 'count' || request.count === 0) return { matches: [], resources: [], more: false, total };
 
   const sql = new SqlBuilder(options.baseUrl);
-  const columns = sortColumns(request.sort, undefined, sql);
-  if (request.near && request.sort.length === 0) columns.splice(0, columns.length, ...sortColumns([], request.near, sql));
+  const columns = sortColumns(request.sort, request.near, sql);
   const alias = (i: number): string => `s.k${i}`;
   const cursor = request.cursor ? decodeCursor(request.cursor, columns.length) : undefined;
   const backwards = cursor?.direction === 'before';
-  const distance = request.near
+  // With `near` and no `_sort`, the first sort key is the distance: read it from there.
+  const distanceKey = request.near && request.sort.length === 0 ? 'k0' : 'distance';
+  const distance = request.near && distanceKey === 'distance'
     ? `, (SELECT min(${distanceKmSql('p', request.near, sql)}) FROM fhir_position p WHERE p.resource_type = r.resource_type AND p.id = r.id) AS distance`
     : '';
   const inner = `SELECT r.resource_type, r.id, r.content${columns.map((c, i) => `, ${c.sql} AS k${i}`).join('')}${distance}
@@ -74,14 +75,15 @@ export async function executeSearch(
     row && encodeCursor({ direction, type: row.resource_type as string, id: row.id as string, values: columns.map((_, i) => plain(row[`k${i}`])) });
   const matches = page.map((row) => ({
     resource: row.content as Resource,
-    distanceKm: row.distance === undefined || row.distance === null ? undefined : Number(row.distance),
+    distanceKm: request.near && row[distanceKey] !== null ? Number(row[distanceKey]) : undefined,
   }));
   return {
     matches,
     resources: matches.map((m) => m.resource),
     more,
     total,
-    next: backwards ? cursorOf(page[page.length - 1], 'after') : more ? cursorOf(page[page.length - 1], 'after') : undefined,
+    // Read backwards, the page we came from lies after this one.
+    next: backwards || more ? cursorOf(page[page.length - 1], 'after') : undefined,
     previous: cursor ? (backwards && !more ? undefined : cursorOf(page[0], 'before')) : undefined,
   };
 }
