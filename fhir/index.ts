@@ -15,4 +15,5 @@ export { bundleProcessor } from './bundles/process.ts';
 export { rewriteReferences, isConditionalReference } from './bundles/references.ts';
 export { parseSearch, splitValues } from './search/request.ts';
 export { extractIndexRows } from './search/extract.ts';
+export { distanceExtension } from './search/bundle.ts';
 export { reindexAll, type ReindexOptions } from './reindex.ts';

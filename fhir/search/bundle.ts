@@ -3,12 +3,18 @@
  * `next`/`previous` carry keyset cursors (see sort.ts), `first` starts again.
  * @see https://hl7.org/fhir/R4/search.html#return
  */
-import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Extension, Resource } from '@medplum/fhirtypes';
 import type { SearchRequest } from './request.ts';
 import type { SearchResult } from './execute.ts';
 import { shapeResource } from './elements.ts';
 
-const DISTANCE_URL = 'http://hl7.org/fhir/StructureDefinition/location-distance';
+/** The standard extension giving a `near` match's distance on `Bundle.entry.search`, in km. */
+export function distanceExtension(km: number): Extension {
+  return {
+    url: 'http://hl7.org/fhir/StructureDefinition/location-distance',
+    valueDistance: { value: Math.round(km * 1000) / 1000, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' },
+  };
+}
 
 /** The query string that reproduces a search's applied criteria and result options. */
 export function appliedQuery(request: SearchRequest, query: URLSearchParams): URLSearchParams {
@@ -35,7 +41,7 @@ export function searchBundle(url: string, request: SearchRequest, applied: URLSe
     resource: shapeResource(resource, request),
     search: distanceKm === undefined
       ? { mode }
-      : { mode, extension: [{ url: DISTANCE_URL, valueDistance: { value: Math.round(distanceKm * 1000) / 1000, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' } }] },
+      : { mode, extension: [distanceExtension(distanceKm)] },
   });
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: links };
   const total = result.total ?? (!request.cursor && !result.next && request.summary !== 'count' ? result.matches.length : undefined);

@@ -8,6 +8,12 @@ export function countOf(observation: Observation, code: string): number {
   return component?.valueQuantity?.value ?? 0;
 }
 
+/** The ward's free beds of a specialty: the value of the component coded with it (0 when absent). */
+export function freeBedsOf(observation: Observation, specialtyCode: string): number {
+  const component = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.specialty && x.code === specialtyCode));
+  return component?.valueQuantity?.value ?? 0;
+}
+
 /** The ward's specialty codings, as carried by the Observation's specialty component. */
 export function specialtiesOf(observation: Observation): Coding[] {
   return (observation.component ?? []).flatMap((c) => (c.code.coding ?? []).filter((x) => x.system === PASSERELLE_SYSTEM.specialty));

@@ -6,15 +6,15 @@
  * (see README), then the wards' bed-availability Observations for the counts.
  */
 import type { Bundle, BundleEntry, Location, Observation, Organization, Resource } from '@medplum/fhirtypes';
-import { badRequest, parseSearch, type Operation } from '../../fhir/index.ts';
+import { badRequest, distanceExtension, parseSearch, type Operation } from '../../fhir/index.ts';
+import { locationId } from '../bed-availability.ts';
 import { BED_AVAILABILITY_CODE, PASSERELLE_SYSTEM } from '../model.ts';
-import { countOf, parseSpecialty } from './availability.ts';
+import { countOf, freeBedsOf, parseSpecialty } from './availability.ts';
 import { OperationInput } from './parameters.ts';
 import { searchAll } from './search-all.ts';
 
 export const AVAILABLE_BEDS_EXTENSION = 'https://passerelle.health/fhir/StructureDefinition/available-beds';
 export const TOTAL_BEDS_EXTENSION = 'https://passerelle.health/fhir/StructureDefinition/total-beds';
-const DISTANCE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/location-distance';
 const MAX_RADIUS_KM = 1000;
 
 export const findAvailableBedsOperation: Operation = {
@@ -67,25 +67,30 @@ export const findAvailableBedsOperation: Operation = {
       'subject:Location.partof': siteRefs.join(','),
       ...(specialty ? { 'component-code': `${specialty.system}|${specialty.code}` } : {}),
     })) as Observation[];
-    const wardLocations = await repo.includes(wards, [{ sourceType: 'Observation', param: 'subject', iterate: false }], []);
-    const siteOfWard = new Map(wardLocations.map((w) => [w.id as string, ((w as Location).partOf?.reference ?? '').split('/').pop()]));
-    const hospitals = new Map((await repo.includes(sites.resources, [{ sourceType: 'Location', param: 'organization', iterate: false }], [])).map((o) => [o.id as string, o]));
+    const wardLocations = (await repo.includes(wards, [{ sourceType: 'Observation', param: 'subject', iterate: false }], [])) as Location[];
+    const siteOfWard = new Map(wardLocations.map((ward) => [ward.id as string, locationId(ward.partOf)]));
+    const wardsOfSite = new Map<string, Observation[]>();
+    for (const observation of wards) {
+      const site = siteOfWard.get(locationId(observation.subject) as string);
+      if (site) wardsOfSite.set(site, [...(wardsOfSite.get(site) ?? []), observation]);
+    }
+    const hospitals = new Map((await repo.includes(sites.resources, [{ sourceType: 'Location', param: 'organization', iterate: false }], [])).map((o) => [`Organization/${o.id}`, o as Organization]));
 
     const entries: BundleEntry[] = [];
     for (const { resource, distanceKm } of sites.matches) {
       const site = resource as Location;
-      const observations = wards.filter((o) => siteOfWard.get((o.subject?.reference ?? '').split('/').pop() as string) === site.id);
-      const available = observations.reduce((n, o) => n + (specialty ? specialtyFree(o, specialty.code) : countOf(o, 'available')), 0);
+      const observations = wardsOfSite.get(site.id as string) ?? [];
+      const available = observations.reduce((n, o) => n + (specialty ? freeBedsOf(o, specialty.code) : countOf(o, 'available')), 0);
       const total = observations.reduce((n, o) => n + countOf(o, 'total'), 0);
       if (available === 0) continue; // changed between the two searches: no longer a free bed here
-      const hospital = hospitals.get((site.managingOrganization?.reference ?? '').split('/').pop() as string) as Organization | undefined;
+      const hospital = hospitals.get(site.managingOrganization?.reference ?? '');
       entries.push({
         fullUrl: `${request.baseUrl}/${(hospital ?? site).resourceType}/${(hospital ?? site).id}`,
         resource: hospital ?? site,
         search: {
           mode: 'match',
           extension: [
-            { url: DISTANCE_EXTENSION, valueDistance: { value: Math.round((distanceKm ?? 0) * 1000) / 1000, unit: 'km', system: 'http://unitsofmeasure.org', code: 'km' } },
+            distanceExtension(distanceKm ?? 0),
             { url: AVAILABLE_BEDS_EXTENSION, valueInteger: available },
             { url: TOTAL_BEDS_EXTENSION, valueInteger: total },
           ],
@@ -97,11 +102,6 @@ export const findAvailableBedsOperation: Operation = {
     return { status: 200, body: bundle(entries) };
   },
 };
-
-function specialtyFree(observation: Observation, code: string): number {
-  const component = observation.component?.find((c) => c.code.coding?.some((x) => x.system === PASSERELLE_SYSTEM.specialty && x.code === code));
-  return component?.valueQuantity?.value ?? 0;
-}
 
 function include(baseUrl: string, resource: Resource): BundleEntry {
   return { fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } };
