@@ -23,6 +23,8 @@ export interface WriteResult {
   resource: Resource;
   /** True when a new resource was created (201), false for an update (200). */
   created: boolean;
+  /** False when nothing was written: an update equal to the current version, or an If-None-Exist match. */
+  changed: boolean;
 }
 
 /** A resource checked and indexed, ready to be written. */
@@ -141,11 +143,11 @@ export class Repository {
   async create(resource: Resource, options: { ifNoneExist?: string; id?: string } = {}): Promise<WriteResult> {
     const prepared = this.prepare(resource);
     const { ifNoneExist, id = randomUUID() } = options;
-    if (!ifNoneExist) return { resource: (await this.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
+    if (!ifNoneExist) return { resource: (await this.insertPrepared([{ prepared, id }]))[0] as Resource, created: true, changed: true };
     return this.transaction(async (repo) => {
       const existing = await repo.conditionalMatch(resource.resourceType, new URLSearchParams(ifNoneExist), 'If-None-Exist');
-      if (existing) return { resource: existing, created: false };
-      return { resource: (await repo.insertPrepared([{ prepared, id }]))[0] as Resource, created: true };
+      if (existing) return { resource: existing, created: false, changed: false };
+      return { resource: (await repo.insertPrepared([{ prepared, id }]))[0] as Resource, created: true, changed: true };
     });
   }
 
@@ -178,7 +180,7 @@ export class Repository {
       const current = await repo.#lockCurrent(resource.resourceType, id);
       checkIfMatch(options.ifMatch, current);
       if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
-        return { resource: current.content, created: false };
+        return { resource: current.content, created: false, changed: false };
       }
       const versionId = current ? Number(current.version_id) + 1 : 1;
       const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current?.index_mask ?? 0);
@@ -186,7 +188,7 @@ export class Repository {
       if (repo.#hooked(resource.resourceType)) {
         await repo.#afterWrite({ resourceType: resource.resourceType, id, before: current?.content ?? undefined, after: version.resource });
       }
-      return { resource: version.resource, created: !current || current.deleted };
+      return { resource: version.resource, created: !current || current.deleted, changed: true };
     });
   }
 

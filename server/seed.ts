@@ -25,9 +25,7 @@ export async function seedDemo(db: Database, sizes: Partial<DemoSizes> = {}): Pr
   const repo = new Repository(db, new ProfileRegistry(loadProfiles()), { hooks: [bedAvailabilityRule] });
   const summary: SeedSummary = { hospitals: 0, resources: {}, versionsWritten: 0 };
   const put = async (target: Repository, resource: Resource): Promise<void> => {
-    const before = await currentVersion(target, resource);
-    const { resource: stored } = await target.update(resource);
-    if (stored.meta?.versionId !== before) summary.versionsWritten++;
+    if ((await target.update(resource)).changed) summary.versionsWritten++;
     summary.resources[resource.resourceType] = (summary.resources[resource.resourceType] ?? 0) + 1;
   };
   for (const codeSystem of passerelleCodeSystems()) await put(repo, codeSystem);
