@@ -8,12 +8,10 @@ import { evalFhirPathTyped, getSearchParameterDetails, getSearchParameters, toTy
 import { dateRange, normalizeString, numberRange } from './ranges.ts';
 import { emptyIndexRows, type IndexRows } from './index-rows.ts';
 import { addCompositeRows, compositePlan, type CompositePlan } from './extract-composite.ts';
+import { NOT_R4 } from './request.ts';
 
-/**
- * Parameters answered from the resource table's own columns, not indexable as values, or not R4
- * (@medplum/core adds `_compartment` and `_project` for its own server).
- */
-const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_list', '_has', '_type', '_query', '_filter', '_compartment', '_project']);
+/** Parameters answered from the resource table's own columns, not indexable as values, or not R4. */
+const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_list', '_has', '_type', '_query', '_filter', ...NOT_R4]);
 
 type Json = Record<string, unknown>;
 

@@ -10,8 +10,8 @@ import { isKnownResourceType } from '../definitions.ts';
 export const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'] as const;
 export type Prefix = (typeof PREFIXES)[number];
 
-/** Parameters @medplum/core adds for its own server; not R4, so unknown here. */
-const NOT_R4 = new Set(['_compartment', '_project']);
+/** Parameters @medplum/core adds for its own server; not R4, so neither indexed nor searchable here. */
+export const NOT_R4 = new Set(['_compartment', '_project']);
 
 export type CriterionKind = Exclude<SearchParameter['type'], undefined> | '_id' | '_lastUpdated' | '_has';
 
