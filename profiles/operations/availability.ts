@@ -1,6 +1,6 @@
 /** Reading a ward's bed-availability Observation (see profiles/bed-availability.ts). */
 import type { Coding, Observation } from '@medplum/fhirtypes';
-import { PASSERELLE_SYSTEM } from '../model.ts';
+import { PASSERELLE_SYSTEM, SPECIALTIES } from '../model.ts';
 
 /** A count component of the Observation (`total`, `available`...), 0 when absent. */
 export function countOf(observation: Observation, code: string): number {
@@ -19,9 +19,12 @@ export function specialtiesOf(observation: Observation): Coding[] {
   return (observation.component ?? []).flatMap((c) => (c.code.coding ?? []).filter((x) => x.system === PASSERELLE_SYSTEM.specialty));
 }
 
-/** `cardiology` or `system|cardiology` as a specialty coding in our system. */
+/**
+ * `cardiology` or `system|cardiology` as a specialty coding in our system; undefined for anything
+ * else, including an unknown code (a typo must not read as "no free bed anywhere").
+ */
 export function parseSpecialty(text: string): { system: string; code: string } | undefined {
   const [first, second] = text.split('|', 2) as [string, string | undefined];
-  if (second === undefined) return first ? { system: PASSERELLE_SYSTEM.specialty, code: first } : undefined;
-  return first === PASSERELLE_SYSTEM.specialty && second ? { system: first, code: second } : undefined;
+  const [system, code] = second === undefined ? [PASSERELLE_SYSTEM.specialty, first] : [first, second];
+  return system === PASSERELLE_SYSTEM.specialty && code in SPECIALTIES ? { system, code } : undefined;
 }

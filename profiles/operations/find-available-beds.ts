@@ -8,7 +8,7 @@
 import type { Bundle, BundleEntry, Location, Observation, Organization, Resource } from '@medplum/fhirtypes';
 import { badRequest, distanceExtension, parseSearch, type Operation } from '../../fhir/index.ts';
 import { locationId } from '../bed-availability.ts';
-import { BED_AVAILABILITY_CODE, PASSERELLE_SYSTEM } from '../model.ts';
+import { BED_AVAILABILITY_CODE, PASSERELLE_SYSTEM, SPECIALTIES } from '../model.ts';
 import { countOf, freeBedsOf, parseSpecialty } from './availability.ts';
 import { OperationInput } from './parameters.ts';
 import { searchAll } from './search-all.ts';
@@ -50,7 +50,9 @@ export const findAvailableBedsOperation: Operation = {
     const count = Math.floor(input.number('count', { fallback: 10, min: 1, max: 100 }));
     const specialtyText = input.string('specialty');
     const specialty = specialtyText === undefined ? undefined : parseSpecialty(specialtyText);
-    if (specialtyText !== undefined && !specialty) throw badRequest(`specialty is a code of ${PASSERELLE_SYSTEM.specialty}`, 'specialty');
+    if (specialtyText !== undefined && !specialty) {
+      throw badRequest(`Unknown specialty "${specialtyText}": a code of ${PASSERELLE_SYSTEM.specialty} (${Object.keys(SPECIALTIES).join(', ')})`, 'specialty');
+    }
     // Free beds are the `available` count, or for a specialty the component coded with it.
     const freeBeds = specialty ? `${specialty.system}|${specialty.code}` : `${PASSERELLE_SYSTEM.bedAvailability}|available`;
 

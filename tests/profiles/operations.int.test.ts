@@ -107,7 +107,7 @@ for (const driver of testDrivers()) {
     });
 
     it('refuses bad input with an OperationOutcome', async () => {
-      for (const query of ['longitude=1', 'latitude=95&longitude=0', 'latitude=1&longitude=1&radius=-3', 'latitude=1&longitude=1&specialty=http://other|x']) {
+      for (const query of ['longitude=1', 'latitude=95&longitude=0', 'latitude=1&longitude=1&radius=-3', 'latitude=1&longitude=1&specialty=http://other|x', 'latitude=1&longitude=1&specialty=cardiologie']) {
         const res = await http.get(`/fhir/Location/$find-available-beds?${query}`);
         assert.equal(res.status, 400, query);
         assert.equal(res.body.resourceType, 'OperationOutcome');
