@@ -244,6 +244,21 @@ export class Repository {
     return findIncludes(this.#q, matches, include, revinclude);
   }
 
+  /**
+   * Current resources with an indexed reference to `targetType/targetId` (e.g. those a patient
+   * merge moves to the surviving patient), at most `limit`.
+   */
+  async referencing(targetType: string, targetId: string, limit = 500): Promise<Resource[]> {
+    const rows = await this.#q.query<{ content: Resource }>(
+      `SELECT r.content FROM fhir_resource r
+       WHERE NOT r.deleted AND (r.resource_type, r.id) IN (
+         SELECT resource_type, id FROM fhir_reference WHERE target_type = $1 AND target_id = $2)
+       ORDER BY r.resource_type, r.id LIMIT ${Math.max(1, Math.floor(limit))}`,
+      [targetType, targetId],
+    );
+    return rows.map((row) => row.content);
+  }
+
   /** Instance, type or system history, newest first. */
   async history(query: HistoryQuery): Promise<HistoryEntry[]> {
     const params: unknown[] = [];

@@ -8,6 +8,7 @@ import type { StructureDefinition } from '@medplum/fhirtypes';
 import {
   bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type Operation, type WriteHook,
 } from '../fhir/index.ts';
+import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -24,6 +25,8 @@ export interface AppDependencies {
   operations?: Operation[];
   maxBodyBytes: number;
   publicUrl?: string;
+  /** The HL7 v2 bridge, served at /hl7/v2 and /admin/hl7 when given. */
+  hl7?: { pipeline: Hl7Pipeline; maxMessageBytes: number };
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -69,6 +72,10 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  if (deps.hl7) {
+    app.use('/hl7/v2', hl7HttpRouter(deps.hl7));
+    app.use('/admin/hl7', express.json(), hl7AdminRouter({ db, pipeline: deps.hl7.pipeline }));
+  }
   app.use('/fhir', fhirExpressRouter({ router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir` }));
   app.use((req, res) => {
     res.locals.route = `${req.method} (unmatched)`;

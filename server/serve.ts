@@ -10,10 +10,14 @@ import { isLoopback, type Config } from './config.ts';
 import { openDatabase } from './database/open.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { createHl7Pipeline, startMllp } from './hl7.ts';
+import type { MllpServer } from '../hl7-bridge/index.ts';
 import { migrate } from './migrations.ts';
 
 export interface RunningServer {
   server: Server;
+  /** The MLLP listener's port, when MLLP_PORT is not 0. */
+  mllpPort: number | undefined;
   /** Resolves once the server has shut down. */
   stop(): Promise<void>;
 }
@@ -26,28 +30,44 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   if (!config.authConfigured) {
     logger.warn({ host: config.host }, 'no authentication configured: serving loopback clients only');
   }
-  const app = createApp({ db, logger, metrics: createMetrics(), profiles: loadProfiles(), hooks: [bedAvailabilityRule], operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl });
+  const profiles = loadProfiles();
+  const hooks = [bedAvailabilityRule];
+  const pipeline = createHl7Pipeline(db, { profiles, hooks, logger, config });
+  const app = createApp({
+    db, logger, metrics: createMetrics(), profiles, hooks, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
+    hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir');
+  logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, HL7 v2 at /hl7/v2');
+  let mllp: MllpServer | undefined;
+  try {
+    mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger);
+  } catch (err) {
+    server.close();
+    await db.close();
+    throw err;
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('shutting down: no new connections, finishing requests in flight');
+      const mllpClosed = mllp?.close(config.shutdownGraceSeconds * 1000);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
       await closed;
+      await mllpClosed;
       clearTimeout(grace);
       await db.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { server, stop };
+  return { server, mllpPort: mllp?.port, stop };
 }
