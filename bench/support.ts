@@ -3,6 +3,7 @@
  * on it, a keep-alive HTTP client, percentiles and environment knobs.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -111,28 +112,47 @@ export async function benchDatabase(driver: Driver): Promise<BenchDatabase> {
 
 export interface RunningServer {
   client: HttpClient;
+  /** The HTTP port. */
+  port: number;
+  /** The MLLP listener's port (from its "mllp listening" log line), when `mllp` was asked for. */
+  mllpPort: number | undefined;
   stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** More environment for the server (after the database's). */
+  env?: Record<string, string>;
+  /**
+   * Start the HL7 v2 MLLP listener too, on a free loopback port, and wait for it. (`serve` reads
+   * MLLP_PORT=0 as "no MLLP listener", so a free port is found here; MLLP_PORT in `env` wins.)
+   */
+  mllp?: boolean;
+  /** Called with every JSON log line the server writes once it listens (e.g. "hl7 message" lines). */
+  onLog?: (entry: Record<string, unknown>) => void;
 }
 
 /**
  * The real `passerelle serve` process on the database, with production settings (info logs), so
  * that the load generator's own work stays out of the server's event loop.
  */
-export async function startServer(database: BenchDatabase): Promise<RunningServer> {
+export async function startServer(database: BenchDatabase, options: ServerOptions = {}): Promise<RunningServer> {
+  const mllpEnv = options.mllp && !options.env?.MLLP_PORT ? { MLLP_PORT: String(await freeLoopbackPort()) } : {};
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...database.serverEnv },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...database.serverEnv, ...mllpEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let port: number;
+  let ports: { http: number; mllp: number | undefined };
   try {
-    port = await listeningPort(child);
+    ports = await listeningPorts(child, options.mllp === true, options.onLog);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  const client = httpClient(port);
+  const client = httpClient(ports.http);
   return {
     client,
+    port: ports.http,
+    mllpPort: ports.mllp,
     async stop() {
       client.close();
       const exited = once(child, 'exit');
@@ -142,23 +162,46 @@ export async function startServer(database: BenchDatabase): Promise<RunningServe
   };
 }
 
-/** Reads the server's JSON log lines until the "listening" one, then keeps draining them. */
-function listeningPort(child: ChildProcess): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (bound, then released). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Reads the server's JSON log lines until the "listening" one (and "mllp listening" when `mllp`),
+ * then keeps draining them, handing each to `onLog` if given.
+ */
+function listeningPorts(child: ChildProcess, mllp: boolean, onLog?: (entry: Record<string, unknown>) => void): Promise<{ http: number; mllp: number | undefined }> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     let found = false;
-    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
+    let httpPort: number | undefined;
+    let mllpPort: number | undefined;
+    const timer = setTimeout(() => reject(new Error(`the server did not start${mllp ? ' its MLLP listener' : ''} within 60 s`)), 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
-      if (found) return;
+      if (found && !onLog) return;
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) {
+        if (found) {
+          if (line.startsWith('{')) onLog?.(JSON.parse(line) as Record<string, unknown>);
+          continue;
+        }
         const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg?.startsWith('listening') && entry.port) {
+        if (entry.msg === 'mllp listening' && entry.port) mllpPort = entry.port;
+        else if (entry.msg?.startsWith('listening') && entry.port) httpPort = entry.port;
+        if (httpPort !== undefined && (!mllp || mllpPort !== undefined)) {
           found = true;
           clearTimeout(timer);
-          resolve(entry.port);
+          resolve({ http: httpPort, mllp: mllpPort });
         }
       }
     });

@@ -5,6 +5,6 @@ import type { MappingContext } from './context.ts';
 
 export function requireSegment(ctx: MappingContext, name: string): Er7Segment {
   const segment = ctx.message.segment(name);
-  if (!segment) throw applicationError(ERROR_CODE.segmentSequence, `A ${ctx.message.messageCode}^${ctx.message.triggerEvent} message needs a ${name} segment`, { segment: name });
+  if (!segment) throw applicationError(ERROR_CODE.segmentSequence, `An ${ctx.message.messageCode} ${ctx.message.triggerEvent} message needs a ${name} segment`, { segment: name });
   return segment;
 }

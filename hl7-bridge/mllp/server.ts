@@ -18,7 +18,7 @@ export interface MllpPeer {
 }
 
 export interface MllpHandler {
-  /** One received message → the acknowledgement bytes to send back (unframed). May reject (a bug): then the connection is closed and the error logged by kind only. */
+  /** One received message → the acknowledgement bytes to send back (unframed; empty when none is due). May reject (a bug): then the connection is closed and the error logged by kind only. */
   handle(payload: Buffer, peer: MllpPeer): Promise<Buffer>;
   /** A message over the size limit: its first bytes → the NAK bytes to send (unframed), or undefined to close the connection. */
   oversize(head: Buffer, size: number, peer: MllpPeer): Buffer | undefined;
@@ -160,6 +160,8 @@ class MllpConnection {
         if (this.#socket.isPaused() && !this.#closing && this.#queue.length <= QUEUE_LOW) this.#socket.resume();
         const reply = block.kind === 'frame' ? await this.#handle(block.payload) : this.#oversize(block.head, block.size);
         if (reply === undefined || !this.#socket.writable) break;
+        // An empty reply: no acknowledgement is due (the sender asked for none, MSH-15/16 NE).
+        if (reply.length === 0) continue;
         // One write per acknowledgement: some senders read each ACK with a single recv.
         if (!this.#socket.write(frame(reply))) await drained(this.#socket);
       }

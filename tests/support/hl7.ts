@@ -144,6 +144,8 @@ export function adt(f: AdtFields): string {
 export function ackOf(ack: Buffer | string | undefined): { code: string; controlId: string; err: string | undefined; msh: string } {
   const text = typeof ack === 'string' ? ack : (ack ?? Buffer.alloc(0)).toString('utf8');
   const segments = text.split('\r');
-  const msa = (segments.find((s) => s.startsWith('MSA|')) ?? '').split('|');
-  return { code: msa[1] ?? '', controlId: msa[2] ?? '', err: segments.find((s) => s.startsWith('ERR|')), msh: segments[0] ?? '' };
+  // The ACK is written with the received message's delimiters: MSH-1 tells the field separator.
+  const field = segments[0]?.[3] ?? '|';
+  const msa = (segments.find((s) => s.startsWith(`MSA${field}`)) ?? '').split(field);
+  return { code: msa[1] ?? '', controlId: msa[2] ?? '', err: segments.find((s) => s.startsWith(`ERR${field}`)), msh: segments[0] ?? '' };
 }
