@@ -1,6 +1,6 @@
 /**
  * The `passerelle` command line: `serve` (what `npm start` runs), `migrate`, `seed --demo`, `reindex`
- * and `--help`. Later issues add `anonymize`, `hl7 replay`.
+ * `hl7 list|replay` and `--help`. Later issues add `anonymize`.
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -13,14 +13,17 @@ Commands:
   migrate      Apply database migrations and exit
   seed --demo  Write the demo region (hospitals around Bordeaux, wards, beds, operating rooms) and exit
   reindex      Rebuild the search index of every resource from its stored content and exit
+  hl7 list     List the HL7 v2 message log (hl7 replay: apply logged messages again)
 
-Settings come from the environment (see README.md): HOST, PORT, DATA_DIR, DATABASE_URL,
-LOG_LEVEL, FHIR_MAX_BODY_BYTES, PUBLIC_URL, SHUTDOWN_GRACE_SECONDS, DATABASE_POOL_SIZE.
+Settings come from the environment (see README.md): HOST, PORT, MLLP_PORT, DATA_DIR, DATABASE_URL,
+LOG_LEVEL, FHIR_MAX_BODY_BYTES, PUBLIC_URL, SHUTDOWN_GRACE_SECONDS, DATABASE_POOL_SIZE, and the
+HL7 v2 bridge's MLLP_TLS_*, MLLP_IDLE_TIMEOUT_SECONDS, HL7_* settings.
 Run "passerelle <command> --help" for a command's help.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  serve: `Usage: passerelle serve\n\nStarts Passerelle: applies migrations, then listens on HOST:PORT (default 127.0.0.1:8080).\nStops gracefully on SIGTERM or SIGINT.\n`,
+  serve: `Usage: passerelle serve\n\nStarts Passerelle: applies migrations, then listens on HOST:PORT (default 127.0.0.1:8080) for HTTP\nand on HOST:MLLP_PORT (default 2575, 0 disables) for HL7 v2 over MLLP.\nStops gracefully on SIGTERM or SIGINT.\n`,
+  hl7: `Usage: passerelle hl7 list [--status received|applied|rejected|error] [--count N]\n       passerelle hl7 replay <id>... | --status error [--count N]\n\nlist prints the HL7 v2 message log, newest first, one JSON line per message (id, time, type,\nstatus, error; never its contents). replay applies logged messages again, oldest first (after\nthe cause of their error was fixed), prints each outcome, and exits 1 if any is not applied.\n`,
   migrate: `Usage: passerelle migrate\n\nApplies pending database migrations (to DATABASE_URL, or the embedded database in DATA_DIR) and exits.\n`,
   seed: `Usage: passerelle seed --demo [--hospitals <n>]\n\nApplies migrations, then writes the demo region: 12 fictitious hospitals around Bordeaux (or n) with\ntheir site, wards, beds, operating rooms and equipment; each ward's bed-availability Observation is\nderived as it is written. Ids come from natural keys, so running it again changes nothing.\n`,
   reindex: `Usage: passerelle reindex [--type Patient,Location]\n\nApplies migrations, then re-extracts the search index rows of every current resource (or of the\ngiven types) from its stored content: after a search parameter or the index itself changed.\nWrites no new versions; safe while the server is running.\n`,
@@ -63,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'reindex') {
     const { reindexCommand } = await import('./reindex.ts');
     return reindexCommand(rest, config, logger, COMMAND_HELP.reindex as string);
+  }
+  if (command === 'hl7') {
+    const { hl7Command } = await import('./hl7-command.ts');
+    return hl7Command(rest, config, logger, COMMAND_HELP.hl7 as string);
   }
   if (command === 'seed') {
     const { seedCommand } = await import('./seed.ts');

@@ -1,10 +1,12 @@
 /**
  * The real `passerelle serve` process: embedded storage persisted in DATA_DIR across restarts,
- * and a graceful SIGTERM that lets an in-flight transaction finish.
+ * a graceful SIGTERM that lets an in-flight transaction finish, and HL7 v2 over MLLP from the
+ * demo data's beds, listed and replayed with `passerelle hl7`.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,46 +16,8 @@ import http from 'node:http';
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-serve-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  logs: string[];
-}
-
-async function start(): Promise<Running> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  let buffered = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line: ${logs.join('\n')}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        logs.push(line);
-        const entry = JSON.parse(line) as { msg: string; port?: number };
-        if (entry.msg.startsWith('listening')) {
-          clearTimeout(timer);
-          resolve(entry.port as number);
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${logs.join('\n')}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}`, logs };
-}
-
-/** SIGTERM, then the exit code once the process has ended and its output has been read ('close'). */
-async function stop(running: Running): Promise<number | null> {
-  const closed = once(running.child, 'close');
-  running.child.kill('SIGTERM');
-  const [code] = await closed;
-  return code as number | null;
-}
+const start = (): Promise<ServeProcess> => startServe({ DATA_DIR: dataDir });
+const stop = stopServe;
 
 const json = { 'Content-Type': 'application/fhir+json' };
 

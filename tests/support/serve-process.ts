@@ -1,0 +1,62 @@
+/** The real `passerelle serve` process for tests: started on free ports, its JSON log lines kept. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  base: string;
+  /** The MLLP listener's port. */
+  mllpPort: number;
+  logs: string[];
+}
+
+/** A port free on loopback now (MLLP_PORT=0 means no MLLP listener, so tests pick one). */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `passerelle serve` with `env` on free ports (HTTP and MLLP) and resolves once it listens on both. */
+export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+  const mllpPort = await freePort();
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
+    env: { ...process.env, PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'info', MLLP_PORT: String(mllpPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  let buffered = '';
+  let port: number | undefined;
+  let mllpListening = false;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start: ${logs.join('\n')}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        logs.push(line);
+        const entry = JSON.parse(line) as { msg: string; port?: number };
+        if (entry.msg.startsWith('listening')) port = entry.port;
+        if (entry.msg === 'mllp listening') mllpListening = true;
+        if (port !== undefined && mllpListening) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${logs.join('\n')}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}`, mllpPort, logs };
+}
+
+/** SIGTERM, then the exit code once the process has ended and its output has been read ('close'). */
+export async function stopServe(running: ServeProcess): Promise<number | null> {
+  const closed = once(running.child, 'close');
+  running.child.kill('SIGTERM');
+  const [code] = await closed;
+  return code as number | null;
+}
