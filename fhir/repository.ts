@@ -175,13 +175,14 @@ export class Repository {
     const id = resource.id;
     if (!id) throw badRequest('The resource has no id; an update needs one', 'id');
     assertValidId(id);
-    const prepared = this.prepare(resource);
     return this.transaction(async (repo) => {
       const current = await repo.#lockCurrent(resource.resourceType, id);
       checkIfMatch(options.ifMatch, current);
+      // The same content as stored (a feed repeating itself): nothing to validate, index or write.
       if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
         return { resource: current.content, created: false, changed: false };
       }
+      const prepared = this.prepare(resource);
       const versionId = current ? Number(current.version_id) + 1 : 1;
       const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current?.index_mask ?? 0);
       await repo.#store([version.write]);

@@ -1,6 +1,6 @@
 /**
- * Validation on write: the R4 base definition of the resource's type, then every profile
- * in `meta.profile` that the server knows. Unknown profiles are not an error (FHIR allows
+ * Validation on write: every profile in `meta.profile` that the server knows, else the R4 base
+ * definition of the resource's type. Unknown profiles are not an error (FHIR allows
  * resources to claim profiles a server has never seen), they are just not enforced.
  * @see https://hl7.org/fhir/R4/validation.html
  */
@@ -28,12 +28,12 @@ export function assertResource(body: unknown): asserts body is Resource {
 
 export function validate(resource: Resource, profiles: ProfileRegistry): void {
   const issues: OperationOutcomeIssue[] = [];
-  collect(issues, () => validateResource(resource));
+  const known = (resource.meta?.profile ?? []).map((url) => profiles.get(url)).filter((p) => p !== undefined);
+  // A profile's snapshot holds every element and constraint of the base definition, so a resource
+  // checked against a known profile needs no separate check against the base.
+  if (known.length === 0) collect(issues, () => validateResource(resource));
+  for (const profile of known) collect(issues, () => validateResource(resource, { profile }));
   issues.push(...checkRequiredBindings(resource));
-  for (const url of resource.meta?.profile ?? []) {
-    const profile = profiles.get(url);
-    if (profile) collect(issues, () => validateResource(resource, { profile }));
-  }
   const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (errors.length > 0) throw invalidResource(errors);
 }
