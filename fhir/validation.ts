@@ -28,11 +28,15 @@ export function assertResource(body: unknown): asserts body is Resource {
 
 export function validate(resource: Resource, profiles: ProfileRegistry): void {
   const issues: OperationOutcomeIssue[] = [];
-  const known = (resource.meta?.profile ?? []).map((url) => profiles.get(url)).filter((p) => p !== undefined);
+  const known = (resource.meta?.profile ?? []).map((url) => profiles.known(url)).filter((p) => p !== undefined);
   // A profile's snapshot holds every element and constraint of the base definition, so a resource
-  // checked against a known profile needs no separate check against the base.
-  if (known.length === 0) collect(issues, () => validateResource(resource));
-  for (const profile of known) collect(issues, () => validateResource(resource, { profile }));
+  // checked against a profile's snapshot needs no separate base check; a profile checked through
+  // its differential does.
+  if (known.length === 0 || known.some((p) => p.checker)) collect(issues, () => validateResource(resource));
+  for (const { definition, checker } of known) {
+    if (checker && definition.type === resource.resourceType) issues.push(...checker.check(resource));
+    else collect(issues, () => validateResource(resource, { profile: definition }));
+  }
   issues.push(...checkRequiredBindings(resource));
   const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (errors.length > 0) throw invalidResource(errors);
