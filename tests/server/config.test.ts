@@ -23,4 +23,16 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT must be an integer/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
   });
+
+  it('reads the HL7 v2 bridge settings and refuses wrong ones', () => {
+    const defaults = loadConfig({ HL7_TIME_ZONE: 'Europe/Paris' }).hl7;
+    assert.deepEqual({ ...defaults, tls: defaults.tls ?? null }, {
+      maxMessageBytes: 16 * 1024 * 1024, idleTimeoutSeconds: 600, tls: null, unknownLocations: 'create', releasedBedStatus: 'U', timeZone: 'Europe/Paris',
+    });
+    const set = loadConfig({ HL7_UNKNOWN_LOCATIONS: 'reject', HL7_RELEASED_BED_STATUS: 'H', MLLP_TLS_CERT: 'c.pem', MLLP_TLS_KEY: 'k.pem', MLLP_TLS_CA: 'ca.pem', HL7_TIME_ZONE: '+0100' }).hl7;
+    assert.deepEqual([set.unknownLocations, set.releasedBedStatus, set.tls, set.timeZone], ['reject', 'H', { certFile: 'c.pem', keyFile: 'k.pem', caFile: 'ca.pem' }, '+0100']);
+    assert.throws(() => loadConfig({ HL7_RELEASED_BED_STATUS: 'O' }), /HL7_RELEASED_BED_STATUS must be one of U, H/);
+    assert.throws(() => loadConfig({ MLLP_TLS_CERT: 'c.pem' }), /MLLP_TLS_CERT and MLLP_TLS_KEY go together/);
+    assert.throws(() => loadConfig({ HL7_TIME_ZONE: 'Mars/Olympus' }), /HL7_TIME_ZONE/);
+  });
 });
