@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
-  benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, startServer,
+  benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, selectedDrivers, startServer,
   type Driver, type HttpClient, type HttpResult, type RunningServer,
 } from './support.ts';
 
@@ -350,14 +350,6 @@ function verdict(row: Row, met: boolean): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function selectedDrivers(): Driver[] {
-  const available: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
-  const wanted = listFromEnv('BENCH_DRIVERS', ['pglite', 'postgres'] as const);
-  if (!wanted) return available;
-  for (const d of wanted) if (!available.includes(d)) throw new Error(`BENCH_DRIVERS: ${d} needs DATABASE_URL`);
-  return available.filter((d) => wanted.includes(d));
-}
 
 function selectedOperations(): Operation[] {
   const wanted = listFromEnv('BENCH_OPERATIONS', OPERATIONS);

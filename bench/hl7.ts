@@ -34,7 +34,7 @@ import {
 } from '../profiles/index.ts';
 import { ackOf } from '../tests/support/hl7.ts';
 import {
-  benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, startServer, type BenchDatabase, type Driver, type HttpClient,
+  benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, selectedDrivers, startServer, type BenchDatabase, type Driver, type HttpClient,
 } from './support.ts';
 
 const PHASES = ['c1', 'c8', 'rate'] as const;
@@ -514,14 +514,6 @@ function printTargets(rows: readonly (PhaseResult & { driver: Driver })[]): void
   const p99 = open && percentile(open.latencies, 99);
   const offRate = RATE === TARGETS.atRate ? '' : ` (measured at ${RATE}/s, not ${TARGETS.atRate}/s)`;
   console.log(`  p99 time to ACK at ${TARGETS.atRate} messages/s < ${TARGETS.p99Ms} ms: ${open && p99 !== undefined ? `${p99.toFixed(1)} ms ${verdict(open, p99 < TARGETS.p99Ms)}${offRate}` : unmeasured}`);
-}
-
-function selectedDrivers(): Driver[] {
-  const available: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
-  const wanted = listFromEnv('BENCH_DRIVERS', ['pglite', 'postgres'] as const);
-  if (!wanted) return available;
-  for (const d of wanted) if (!available.includes(d)) throw new Error(`BENCH_DRIVERS: ${d} needs DATABASE_URL`);
-  return available.filter((d) => wanted.includes(d));
 }
 
 async function main(): Promise<void> {

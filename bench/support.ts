@@ -237,6 +237,15 @@ export function positiveNumber(name: string, fallback: number): number {
 }
 
 /** A comma-separated environment variable whose items must be among `allowed`; undefined when unset. */
+/** The drivers to bench: both when DATABASE_URL is set, else PGlite; BENCH_DRIVERS narrows them. */
+export function selectedDrivers(): Driver[] {
+  const available: Driver[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  const wanted = listFromEnv('BENCH_DRIVERS', ['pglite', 'postgres'] as const);
+  if (!wanted) return available;
+  for (const d of wanted) if (!available.includes(d)) throw new Error(`BENCH_DRIVERS: ${d} needs DATABASE_URL`);
+  return available.filter((d) => wanted.includes(d));
+}
+
 export function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
   const items = process.env[name]?.split(',').map((item) => item.trim()).filter((item) => item !== '');
   if (!items || items.length === 0) return undefined;

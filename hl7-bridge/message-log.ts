@@ -16,8 +16,8 @@ export interface ReceivedMessage {
   controlId: string;
   messageType: string;
   contentHash: string;
-  patientKey: string | undefined;
-  visitKey: string | undefined;
+  patientKey?: string;
+  visitKey?: string;
   raw: Buffer;
 }
 
@@ -96,7 +96,8 @@ export async function nextPending(q: Queryable, patientKey: string | undefined, 
 export async function recordOutcome(q: Queryable, id: string, outcome: { status: MessageStatus; ack: Buffer | null; error?: string; effects?: Effects }): Promise<void> {
   await q.query(
     `UPDATE hl7_message SET status = $2, ack = $3, error = $4, effects = $5, attempts = attempts + 1, processed_at = now() WHERE id = $1`,
-    [id, outcome.status, outcome.ack, outcome.error ?? null, outcome.effects ? JSON.stringify(outcome.effects) : null],
+    // An error text may quote the message, whose bytes may hold a NUL that PostgreSQL text cannot.
+    [id, outcome.status, outcome.ack, outcome.error?.replaceAll('\u0000', '\uFFFD') ?? null, outcome.effects ? JSON.stringify(outcome.effects) : null],
     'hl7_record_outcome',
   );
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { FhirError, type Database, type Queryable, type Repository } from '../fhir/index.ts';
 import { Er7Error, encodeMessage, parseMessageBytes, type Er7Message } from './er7/index.ts';
 import { acknowledgementFor, buildAck, type ApplicationCode } from './ack.ts';
-import { ERROR_CODE, Hl7Error, rejection } from './errors.ts';
+import { ERROR_CODE, Hl7Error, rejection, type ErrorCode } from './errors.ts';
 import { MAPPINGS, mainIdentifier, patientKey, visitKey, type Effects, type MappingContext, type MappingOptions } from './mapping/index.ts';
 import {
   findApplied, loadMessage, lockPatient, messageState, nextPending, recordOutcome, recordReceived, resetForReplay, type MessageStatus,
@@ -67,17 +67,17 @@ function identify(message: Er7Message | undefined, raw: Buffer): { sender: strin
   if (!message) return { sender: '', controlId: '', messageType: '', contentHash };
   const header = message.header;
   const identifier = mainIdentifier(message.segment('PID')?.field(3).repetitions ?? []);
+  const text = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
   return {
-    sender: `${header.field(3).raw}|${header.field(4).raw}`,
-    controlId: message.controlId,
-    messageType: `${message.messageCode}^${message.triggerEvent}`,
+    sender: text(`${header.field(3).raw}|${header.field(4).raw}`),
+    controlId: text(message.controlId),
+    messageType: text(`${message.messageCode}^${message.triggerEvent}`),
     contentHash,
-    ...(identifier ? { patientKey: patientKey(identifier) } : {}),
-    ...(visitKey(message.segment('PV1')) ? { visitKey: visitKey(message.segment('PV1')) } : {}),
+    ...(identifier ? { patientKey: text(patientKey(identifier)) } : {}),
+    ...(visitKey(message.segment('PV1')) ? { visitKey: text(visitKey(message.segment('PV1')) as string) } : {}),
   };
 }
 
-/** Errors of the message itself (not of the server): reported to the sender, never retried. */
 /** What may be logged of an unexpected error: its kind and SQLSTATE, never its message (it may quote data). */
 function safeErrorKind(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err };
@@ -85,9 +85,10 @@ function safeErrorKind(err: unknown): Record<string, unknown> {
   return { type: err.name, ...(typeof code === 'string' ? { code } : {}) };
 }
 
+/** Errors of the message itself (not of the server): reported to the sender, never retried. */
 function messageError(err: unknown): Hl7Error | undefined {
   if (err instanceof Hl7Error) return err;
-  if (err instanceof Er7Error) return rejection(err.code as never, err.message, err.location);
+  if (err instanceof Er7Error) return rejection(err.code as ErrorCode, err.message, err.location);
   if (err instanceof FhirError && err.kind !== 'server-error' && err.kind !== 'unavailable') {
     // The resources the message makes are not valid FHIR: the message says something we cannot keep.
     return new Hl7Error('AE', ERROR_CODE.dataType, `The message maps to an invalid resource: ${err.message}`);
@@ -113,10 +114,14 @@ export class Hl7Pipeline {
       parseError = messageError(err);
       if (!parseError) throw err;
     }
+    // HL7 v2 text never holds NUL, and PostgreSQL text cannot: refused (but logged, as raw bytes).
+    if (!parseError && raw.includes(0)) {
+      parseError = rejection(ERROR_CODE.dataType, 'The message contains NUL bytes, which HL7 v2 text may not hold');
+    }
     const identity = identify(message, raw);
     const recorded = await this.#deps.db.transaction(async (tx) => {
       if (identity.patientKey) await lockPatient(tx, identity.patientKey);
-      return recordReceived(tx, { transport, raw, ...identity, patientKey: identity.patientKey, visitKey: identity.visitKey });
+      return recordReceived(tx, { transport, raw, ...identity });
     });
     let result: ReceiveResult;
     if (recorded.duplicate && (recorded.status === 'applied' || recorded.status === 'rejected')) {
@@ -147,10 +152,17 @@ export class Hl7Pipeline {
     return this.#ack(header, `R${Date.now()}`, 'AR', error);
   }
 
-  /** Applies a logged message again (after the cause of its error was fixed); undefined when unknown. */
+  /**
+   * Applies a logged message again (after the cause of its error was fixed); undefined when unknown.
+   * A message already applied is not applied twice: its state is returned as it is.
+   */
   async replay(id: string): Promise<ReceiveResult | undefined> {
     const logged = await loadMessage(this.#deps.db, id);
     if (!logged) return undefined;
+    if (logged.status === 'applied') {
+      const state = await messageState(this.#deps.db, id);
+      return { ack: state?.ack ?? undefined, status: 'applied', id, duplicate: true };
+    }
     await resetForReplay(this.#deps.db, id);
     let message: Er7Message;
     try {

@@ -55,12 +55,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
   if (command === 'migrate') {
-    const { openDatabase } = await import('./database/open.ts');
-    const { migrate } = await import('./migrations.ts');
-    const db = await openDatabase(config);
-    const applied = await migrate(db);
+    const { withMigratedDatabase } = await import('./database/open.ts');
+    const applied = await withMigratedDatabase(config, async (_db, names) => names);
     logger.info({ applied }, 'migrations applied');
-    await db.close();
     return 0;
   }
   if (command === 'reindex') {

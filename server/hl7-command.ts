@@ -8,10 +8,9 @@ import { loadR4Definitions } from '../fhir/index.ts';
 import { listMessages, type MessageStatus } from '../hl7-bridge/index.ts';
 import { bedAvailabilityRule, loadProfiles } from '../profiles/index.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './database/open.ts';
+import { withMigratedDatabase } from './database/open.ts';
 import { createHl7Pipeline } from './hl7.ts';
 import type { Logger } from './logger.ts';
-import { migrate } from './migrations.ts';
 
 const STATUSES: readonly MessageStatus[] = ['received', 'applied', 'rejected', 'error'];
 
@@ -32,9 +31,7 @@ export async function hl7Command(args: string[], config: Config, logger: Logger,
     return 2;
   }
   loadR4Definitions();
-  const db = await openDatabase(config);
-  try {
-    await migrate(db);
+  return withMigratedDatabase(config, async (db) => {
     if (action === 'list') {
       for (const message of await listMessages(db, { ...(status ? { status } : {}), count })) process.stdout.write(`${JSON.stringify(message)}\n`);
       return 0;
@@ -54,7 +51,5 @@ export async function hl7Command(args: string[], config: Config, logger: Logger,
       process.stdout.write(`${JSON.stringify({ id, status: result.status })}\n`);
     }
     return failed ? 1 : 0;
-  } finally {
-    await db.close();
-  }
+  });
 }

@@ -4,9 +4,8 @@
  */
 import { loadR4Definitions, reindexAll } from '../fhir/index.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './database/open.ts';
+import { withMigratedDatabase } from './database/open.ts';
 import type { Logger } from './logger.ts';
-import { migrate } from './migrations.ts';
 
 export async function reindexCommand(args: string[], config: Config, logger: Logger, help: string): Promise<number> {
   const typeFlag = args.indexOf('--type');
@@ -16,9 +15,7 @@ export async function reindexCommand(args: string[], config: Config, logger: Log
     return 2;
   }
   loadR4Definitions();
-  const db = await openDatabase(config);
-  try {
-    await migrate(db);
+  return withMigratedDatabase(config, async (db) => {
     const started = Date.now();
     let last = 0;
     const done = await reindexAll(db, {
@@ -32,7 +29,5 @@ export async function reindexCommand(args: string[], config: Config, logger: Log
     });
     logger.info({ reindexed: done, seconds: Math.round((Date.now() - started) / 100) / 10 }, 'reindex done');
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }

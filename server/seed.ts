@@ -8,9 +8,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { FhirError, ProfileRegistry, Repository, type Database } from '../fhir/index.ts';
 import { bedAvailabilityId, bedAvailabilityRule, demoRegion, hospitalResources, loadProfiles, passerelleCodeSystems, type DemoSizes } from '../profiles/index.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './database/open.ts';
+import { withMigratedDatabase } from './database/open.ts';
 import type { Logger } from './logger.ts';
-import { migrate } from './migrations.ts';
 
 export interface SeedSummary {
   hospitals: number;
@@ -69,13 +68,7 @@ export async function seedCommand(args: string[], config: Config, logger: Logger
     process.stderr.write('passerelle seed: --hospitals takes a whole number from 1 to 10000.\n');
     return 2;
   }
-  const db = await openDatabase(config);
-  try {
-    await migrate(db);
-    const summary = await seedDemo(db, hospitals === undefined ? {} : { hospitals });
-    logger.info(summary, 'demo region seeded');
-  } finally {
-    await db.close();
-  }
+  const summary = await withMigratedDatabase(config, (db) => seedDemo(db, hospitals === undefined ? {} : { hospitals }));
+  logger.info(summary, 'demo region seeded');
   return 0;
 }

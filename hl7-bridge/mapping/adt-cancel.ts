@@ -63,7 +63,8 @@ export const adtA13: MessageMapping = async (ctx) => {
   const encounter = await encounterToCancel(ctx);
   if (await undoOriginal(ctx, encounter, ['ADT^A03'])) return;
   encounter.status = 'in-progress';
-  if (encounter.period?.end) encounter.period = { ...encounter.period, end: undefined };
+  if (encounter.period?.end) delete encounter.period.end;
+  if (encounter.period && Object.keys(encounter.period).length === 0) delete encounter.period;
   const last = encounter.location?.at(-1);
   if (last && activeLocations(encounter).length === 0) {
     last.status = 'active';
@@ -71,5 +72,5 @@ export const adtA13: MessageMapping = async (ctx) => {
     const id = /^Location\/(.+)$/.exec(last.location.reference ?? '')?.[1];
     if (id) await occupyBed(ctx, id);
   }
-  await ctx.repo.update(JSON.parse(JSON.stringify(encounter)) as Encounter);
+  await ctx.repo.update(encounter);
 };

@@ -13,6 +13,7 @@ import { connectMllp, type MllpClient } from '../../hl7-bridge/index.ts';
 import { parseMessageBytes } from '../../hl7-bridge/er7/index.ts';
 import { pgliteDriver } from '../support/database.ts';
 import { ackOf, startHl7Bridge, type Hl7TestBridge } from '../support/hl7.ts';
+import { Prng } from '../../profiles/index.ts';
 
 const DIR = new URL('../../../shared/fixtures/hl7v2/', import.meta.url);
 
@@ -123,4 +124,28 @@ describe('HL7 v2 fixtures over MLLP', () => {
     assert.equal(glucose.interpretation?.[0]?.coding?.[0]?.code, 'H');
     assert.deepEqual([glucose.referenceRange?.[0]?.low?.value, glucose.referenceRange?.[0]?.high?.value], [70, 105]);
   });
+
+  it('survives mutated fixtures: every one is logged and answered in HL7 terms, the server goes on', async () => {
+    const rng = new Prng(2575);
+    const sources = readdirSync(DIR).filter((f) => f.endsWith('.hl7')).map((f) => readFileSync(new URL(f, DIR)));
+    const codes = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = Buffer.from(sources[i % sources.length] as Buffer);
+      // A few bytes overwritten with delimiters, control characters or random values, or the message cut short.
+      for (let k = 0; k < 1 + Math.floor(rng.next() * 8); k++) {
+        const at = Math.floor(rng.next() * bytes.length);
+        bytes[at] = [0x7c, 0x5e, 0x7e, 0x5c, 0x26, 0x0d, 0x0a, 0x00, 0xff][Math.floor(rng.next() * 9)] ?? Math.floor(rng.next() * 256);
+      }
+      const input = rng.next() < 0.2 ? bytes.subarray(0, Math.floor(rng.next() * bytes.length)) : bytes;
+      const result = await bridge.pipeline.receive(input, 'test');
+      assert.ok(['applied', 'rejected', 'error'].includes(result.status), `message ${i}: ${result.status}`);
+      if (result.ack) codes.add(ackOf(result.ack.toString('latin1')).code);
+    }
+    assert.ok(codes.has('AR') && codes.has('AE'), `refusals and errors both seen: ${[...codes].join(', ')}`);
+    const internal = await bridge.db.query(`SELECT id FROM hl7_message WHERE error LIKE '%internal error%'`);
+    assert.equal(internal.length, 0, 'no mutation reached an internal error (AE 207): each is refused or answered for what it is');
+    const after = ackOf(await client.send(Buffer.from(readFileSync(new URL('adt_a28_v28_msft.hl7', DIR)).toString('latin1').replace('MSG00001', 'AFTER-FUZZ'), 'latin1')));
+    assert.deepEqual([after.code, after.controlId], ['AA', 'AFTER-FUZZ']);
+  });
 });
+

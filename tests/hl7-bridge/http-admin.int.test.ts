@@ -82,6 +82,9 @@ describe('HL7 v2 over HTTP and the message log', () => {
     assert.equal(ackOf(replay.body.ack).code, 'AA');
     assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-01-777`), 'O');
     assert.equal((await http.get(`/admin/hl7/messages/${id}`)).body.status, 'applied');
+    const versions = (await bridge.repo.history({ resourceType: 'Location', id: `bed-${bridge.finess}-01-777`, count: 10 })).length;
+    assert.equal((await http.post(`/admin/hl7/messages/${id}/$replay`)).body.status, 'applied', 'an applied message replayed again');
+    assert.equal((await bridge.repo.history({ resourceType: 'Location', id: `bed-${bridge.finess}-01-777`, count: 10 })).length, versions, 'is not applied twice');
     assert.equal((await http.post('/admin/hl7/messages/999999/$replay')).status, 404);
   });
 
