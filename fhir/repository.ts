@@ -124,6 +124,15 @@ export class Repository {
     return row.content;
   }
 
+  /** The current resource, or undefined when it is not known or was deleted (where `read` throws 404/410). */
+  async readIfExists<T extends Resource = Resource>(resourceType: string, id: string): Promise<T | undefined> {
+    const rows = await this.#q.query<{ content: Resource | null }>(
+      'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = $2 AND NOT deleted',
+      [resourceType, id],
+    );
+    return (rows[0]?.content ?? undefined) as T | undefined;
+  }
+
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
     if (!/^\d{1,18}$/.test(versionId)) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
     const rows = await this.#q.query<{ content: Resource | null }>(

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { deepEquals } from '@medplum/core';
 import type { Location, Observation, ObservationComponent, Organization, Reference, Resource } from '@medplum/fhirtypes';
-import { FhirError, parseSearch, type Repository, type ResourceChange, type WriteHook } from '../fhir/index.ts';
+import { parseSearch, type Repository, type ResourceChange, type WriteHook } from '../fhir/index.ts';
 import {
   AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, bedsQuantity, bedStatusCoding, PASSERELLE_SYSTEM, PHYSICAL_TYPE, PROFILE,
   SYSTEM, type AvailabilityCount, type BedStatusCode,
@@ -147,18 +147,9 @@ async function hospitalOf(repo: Repository, ward: Location): Promise<Reference<O
   const own = ward.managingOrganization?.reference;
   if (own) return { reference: own };
   const siteId = locationId(ward.partOf);
-  const site = siteId ? await readIfPresent(repo, 'Location', siteId) : undefined;
+  const site = siteId ? await repo.readIfExists('Location', siteId) : undefined;
   const viaSite = (site as Location | undefined)?.managingOrganization?.reference;
   return viaSite ? { reference: viaSite } : undefined;
-}
-
-async function readIfPresent(repo: Repository, type: string, id: string): Promise<Resource | undefined> {
-  try {
-    return await repo.read(type, id);
-  } catch (err) {
-    if (err instanceof FhirError && (err.status === 404 || err.status === 410)) return undefined;
-    throw err;
-  }
 }
 
 /** Equal but for when they were taken (and the server's meta). */
@@ -173,7 +164,7 @@ function sameAvailability(a: Observation, b: Observation): boolean {
  */
 export async function refreshWard(repo: Repository, wardId: string, now = new Date().toISOString()): Promise<void> {
   const id = bedAvailabilityId(wardId);
-  const [ward, current] = [await readIfPresent(repo, 'Location', wardId), await readIfPresent(repo, 'Observation', id)];
+  const [ward, current] = [await repo.readIfExists('Location', wardId), await repo.readIfExists('Observation', id)];
   if (!isWard(ward)) {
     // Beds may arrive before their ward (e.g. in a Bundle); the ward's own write counts them.
     if (current) await repo.delete('Observation', id);

@@ -17,7 +17,6 @@ import { applyRules, type FieldRule } from './field-rules.ts';
 import { naturalId } from './ids.ts';
 import { occupyBed, releaseBed } from './beds.ts';
 import type { Place } from './locations.ts';
-import { readIfExists } from './resources.ts';
 
 const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
@@ -82,7 +81,7 @@ export function eventTime(ctx: MappingContext, pv1Field?: number): string | unde
 export function currentEncounter(ctx: MappingContext, pv1: Er7Segment): Promise<Encounter | undefined> {
   const key = visitKey(pv1);
   if (!key) throw requiredField('PV1', 19, 'visit number');
-  return readIfExists<Encounter>(ctx.repo, 'Encounter', encounterIdFor(key));
+  return ctx.repo.readIfExists<Encounter>('Encounter', encounterIdFor(key));
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Er7Location, Er7Repetition } from '../er7/index.ts';
 import { ERROR_CODE, applicationError } from '../errors.ts';
 import type { MappingContext } from './context.ts';
 import { locationIdFor } from './ids.ts';
-import { readIfExists, searchAll, searchFirst } from './resources.ts';
+import { searchAll, searchFirst } from './resources.ts';
 
 export const HL7_LOCATION_SYSTEM = 'https://passerelle.health/fhir/NamingSystem/hl7v2-location';
 
@@ -54,7 +54,7 @@ async function findSite(repo: Repository, hospital: Organization): Promise<Locat
 
 /** A Location by natural id, else by our identifier, else created by `make` (if the options allow). */
 async function findOrCreate(ctx: MappingContext, id: string, key: string, where: Er7Location, what: string, make: () => Promise<Location>): Promise<Location> {
-  const found = (await readIfExists<Location>(ctx.repo, 'Location', id)) ?? (await searchFirst<Location>(ctx.repo, 'Location', { identifier: `${HL7_LOCATION_SYSTEM}|${key}` }));
+  const found = (await ctx.repo.readIfExists<Location>('Location', id)) ?? (await searchFirst<Location>(ctx.repo, 'Location', { identifier: `${HL7_LOCATION_SYSTEM}|${key}` }));
   if (found) return found;
   if (ctx.options.unknownLocations === 'reject') {
     throw applicationError(ERROR_CODE.unknownKey, `${what} ${key} is not known (unknown locations are refused)`, where);

@@ -13,7 +13,7 @@ import { ERROR_CODE, applicationError, requiredField } from '../errors.ts';
 import { cweConcept, cxIdentifier, dtDate, dtmDateTime, xadAddress, xpnName, xtnContact } from './datatypes.ts';
 import { applyRules, type FieldRule } from './field-rules.ts';
 import { naturalId } from './ids.ts';
-import { readIfExists, searchFirst } from './resources.ts';
+import { searchFirst } from './resources.ts';
 
 /** Table 0001 (administrative sex) to FHIR administrative-gender. */
 const SEX: Record<string, Patient['gender']> = { M: 'male', F: 'female', O: 'other', A: 'other', U: 'unknown', N: 'unknown' };
@@ -60,7 +60,7 @@ export const patientIdFor = (identifier: Identifier): string => naturalId('pat',
 
 /** The Patient an identifier names, by its natural id, else by identifier search. */
 export async function findPatient(repo: Repository, identifier: Identifier): Promise<Patient | undefined> {
-  return (await readIfExists<Patient>(repo, 'Patient', patientIdFor(identifier)))
+  return (await repo.readIfExists<Patient>('Patient', patientIdFor(identifier)))
     ?? searchFirst<Patient>(repo, 'Patient', { identifier: `${identifier.system ?? ''}|${identifier.value}` });
 }
 
