@@ -31,25 +31,25 @@ export function hl7AdminRouter(options: { db: Database; pipeline: Hl7Pipeline })
     res.json({ messages, ...(next ? { next } : {}) });
   });
 
+  /** The logged message of the path's id, or a 404 already sent. */
+  async function messageOr404(req: Request, res: Response): Promise<Awaited<ReturnType<typeof loadMessage>>> {
+    const message = await loadMessage(db, String(req.params.id));
+    if (!message) res.status(404).json({ error: 'no such message' });
+    return message;
+  }
+
   router.get('/messages/:id', async (req: Request, res: Response) => {
     res.locals.route = 'GET /admin/hl7/messages/{id}';
-    const message = await loadMessage(db, String(req.params.id));
-    if (!message) {
-      res.status(404).json({ error: 'no such message' });
-      return;
-    }
+    const message = await messageOr404(req, res);
+    if (!message) return;
     const { raw: _raw, patientKey: _key, ...metadata } = message;
     res.json(metadata);
   });
 
   router.get('/messages/:id/raw', async (req: Request, res: Response) => {
     res.locals.route = 'GET /admin/hl7/messages/{id}/raw';
-    const message = await loadMessage(db, String(req.params.id));
-    if (!message) {
-      res.status(404).json({ error: 'no such message' });
-      return;
-    }
-    res.type('x-application/hl7-v2+er7').send(message.raw);
+    const message = await messageOr404(req, res);
+    if (message) res.type('x-application/hl7-v2+er7').send(message.raw);
   });
 
   router.post('/messages/:id/\\$replay', async (req: Request, res: Response) => {

@@ -67,6 +67,7 @@ function identify(message: Er7Message | undefined, raw: Buffer): { sender: strin
   if (!message) return { sender: '', controlId: '', messageType: '', contentHash };
   const header = message.header;
   const identifier = mainIdentifier(message.segment('PID')?.field(3).repetitions ?? []);
+  const visit = visitKey(message.segment('PV1'));
   const text = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
   return {
     sender: text(`${header.field(3).raw}|${header.field(4).raw}`),
@@ -74,7 +75,7 @@ function identify(message: Er7Message | undefined, raw: Buffer): { sender: strin
     messageType: text(`${message.messageCode}^${message.triggerEvent}`),
     contentHash,
     ...(identifier ? { patientKey: text(patientKey(identifier)) } : {}),
-    ...(visitKey(message.segment('PV1')) ? { visitKey: text(visitKey(message.segment('PV1')) as string) } : {}),
+    ...(visit ? { visitKey: text(visit) } : {}),
   };
 }
 

@@ -74,7 +74,7 @@ export function createApp(deps: AppDependencies): Express {
   });
   if (deps.hl7) {
     app.use('/hl7/v2', hl7HttpRouter(deps.hl7));
-    app.use('/admin/hl7', express.json(), hl7AdminRouter({ db, pipeline: deps.hl7.pipeline }));
+    app.use('/admin/hl7', hl7AdminRouter({ db, pipeline: deps.hl7.pipeline }));
   }
   app.use('/fhir', fhirExpressRouter({ router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir` }));
   app.use((req, res) => {

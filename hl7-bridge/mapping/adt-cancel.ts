@@ -8,6 +8,7 @@
  * was connected), the cancel is applied from the message itself.
  */
 import type { Encounter } from '@medplum/fhirtypes';
+import { locationId } from '../../profiles/index.ts';
 import { ERROR_CODE, applicationError } from '../errors.ts';
 import type { MappingContext, MessageMapping } from './context.ts';
 import { activeLocations, currentEncounter, eventTime, leaveLocations, moveEncounter } from './encounter.ts';
@@ -69,7 +70,7 @@ export const adtA13: MessageMapping = async (ctx) => {
   if (last && activeLocations(encounter).length === 0) {
     last.status = 'active';
     if (last.period?.end) delete last.period.end;
-    const id = /^Location\/(.+)$/.exec(last.location.reference ?? '')?.[1];
+    const id = locationId(last.location);
     if (id) await occupyBed(ctx, id);
   }
   await ctx.repo.update(encounter);

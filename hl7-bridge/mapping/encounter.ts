@@ -8,7 +8,7 @@
  * @see https://hl7.org/fhir/uv/v2mappings/segment_maps.html (PV1[Encounter])
  */
 import type { Encounter, EncounterLocation, Identifier, Location, Patient, Reference } from '@medplum/fhirtypes';
-import { isBed } from '../../profiles/index.ts';
+import { isBed, locationId } from '../../profiles/index.ts';
 import type { Er7Repetition, Er7Segment } from '../er7/index.ts';
 import { requiredField } from '../errors.ts';
 import type { MappingContext } from './context.ts';
@@ -116,8 +116,6 @@ export async function encounterFromPv1(ctx: MappingContext, pv1: Er7Segment, pat
   return encounter;
 }
 
-const locationId = (entry: EncounterLocation): string | undefined => /^Location\/(.+)$/.exec(entry.location.reference ?? '')?.[1];
-
 /** The Encounter's current location entries (status active, or no status). */
 export const activeLocations = (encounter: Encounter): EncounterLocation[] =>
   (encounter.location ?? []).filter((l) => l.status === 'active' || l.status === undefined);
@@ -131,7 +129,7 @@ export async function moveEncounter(ctx: MappingContext, encounter: Encounter, p
   if (!place) return;
   const target: Location = place.bed ?? place.ward;
   const here = activeLocations(encounter);
-  if (here.length === 1 && locationId(here[0] as EncounterLocation) === target.id) {
+  if (here.length === 1 && locationId(here[0]?.location) === target.id) {
     if (occupy && place.bed) await occupyBed(ctx, place.bed.id as string);
     return;
   }
@@ -150,7 +148,7 @@ export async function leaveLocations(ctx: MappingContext, encounter: Encounter, 
   for (const entry of activeLocations(encounter)) {
     entry.status = 'completed';
     if (at) entry.period = { ...entry.period, end: at };
-    const id = locationId(entry);
+    const id = locationId(entry.location);
     if (id) await releaseBed(ctx, id);
   }
 }
