@@ -16,8 +16,7 @@ export interface KnownProfile {
 }
 
 export class ProfileRegistry {
-  readonly #byUrl = new Map<string, StructureDefinition>();
-  readonly #checkers = new Map<string, ProfileChecker | undefined>();
+  readonly #byUrl = new Map<string, KnownProfile>();
 
   /** Registers profiles; each needs a `url`, a `type` and a snapshot or a differential we can apply. */
   constructor(profiles: StructureDefinition[] = []) {
@@ -30,25 +29,22 @@ export class ProfileRegistry {
     const shipped = Boolean(profile.snapshot?.element?.length);
     const complete = shipped ? profile : withSnapshot(profile);
     loadDataType(complete);
-    this.#byUrl.set(profile.url, complete);
     // A derived snapshot is the base plus the differential: checking the differential is enough.
-    this.#checkers.set(profile.url, shipped ? undefined : ProfileChecker.for(profile));
+    this.#byUrl.set(profile.url, { definition: complete, checker: shipped ? undefined : ProfileChecker.for(profile) });
   }
 
-  /** The profile for a canonical URL and its differential checker, if the profile is known. */
+  /** The profile for a canonical URL (a `|version` suffix is ignored) and its differential checker, if known. */
   known(canonical: string): KnownProfile | undefined {
-    const url = canonical.split('|')[0] as string;
-    const definition = this.#byUrl.get(url);
-    return definition && { definition, checker: this.#checkers.get(url) };
+    return this.#byUrl.get(canonical.split('|')[0] as string);
   }
 
   /** The profile for a canonical URL (a `|version` suffix is ignored), if known. */
   get(canonical: string): StructureDefinition | undefined {
-    return this.#byUrl.get(canonical.split('|')[0] as string);
+    return this.known(canonical)?.definition;
   }
 
   all(): StructureDefinition[] {
-    return [...this.#byUrl.values()];
+    return [...this.#byUrl.values()].map((p) => p.definition);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * Validation on write: every profile in `meta.profile` that the server knows, else the R4 base
- * definition of the resource's type. Unknown profiles are not an error (FHIR allows
+ * Validation on write: the R4 base definition of the resource's type and every profile in
+ * `meta.profile` that the server knows, a profile written as a differential through its checker
+ * (profile-checker.ts), one with a shipped snapshot against that snapshot (which covers the base
+ * definition too). Unknown profiles are not an error (FHIR allows
  * resources to claim profiles a server has never seen), they are just not enforced.
  * @see https://hl7.org/fhir/R4/validation.html
  */
