@@ -9,7 +9,7 @@
 import type { Encounter } from '@medplum/fhirtypes';
 import type { MappingContext, MessageMapping } from './context.ts';
 import { encounterFromPv1, eventTime, moveEncounter } from './encounter.ts';
-import { resolvePlace } from './locations.ts';
+import { assignedPlace } from './locations.ts';
 import { upsertPatient } from './patient.ts';
 import { requireSegment } from './segments.ts';
 
@@ -20,9 +20,7 @@ export async function admit(ctx: MappingContext, status: Encounter['status'], fo
   const encounter = await encounterFromPv1(ctx, pv1, patient, status);
   if (force) encounter.status = status;
   const present = encounter.status === 'in-progress' || encounter.status === 'arrived';
-  const pl = pv1.field(3).repetitions[0];
-  const place = pl && (await resolvePlace(ctx, pl, { segment: 'PV1', field: 3 }, pv1.get(10)));
-  if (place) encounter.serviceProvider ??= { reference: `Organization/${place.hospital.id}`, display: place.hospital.name };
+  const place = await assignedPlace(ctx, pv1);
   await moveEncounter(ctx, encounter, place, eventTime(ctx, 44), present);
   await ctx.repo.update(encounter);
 }

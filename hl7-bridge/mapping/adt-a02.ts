@@ -6,7 +6,7 @@
 import type { MessageMapping } from './context.ts';
 import { encounterFromPv1, eventTime, moveEncounter } from './encounter.ts';
 import { releaseBed } from './beds.ts';
-import { resolvePlace } from './locations.ts';
+import { assignedPlace, resolvePlace } from './locations.ts';
 import { upsertPatient } from './patient.ts';
 import { requireSegment } from './segments.ts';
 import { requiredField } from '../errors.ts';
@@ -16,8 +16,7 @@ export const adtA02: MessageMapping = async (ctx) => {
   const pv1 = requireSegment(ctx, 'PV1');
   const encounter = await encounterFromPv1(ctx, pv1, patient, 'in-progress');
   encounter.status = 'in-progress';
-  const pl = pv1.field(3).repetitions[0];
-  const place = pl && (await resolvePlace(ctx, pl, { segment: 'PV1', field: 3 }, pv1.get(10)));
+  const place = await assignedPlace(ctx, pv1);
   if (!place) throw requiredField('PV1', 3, 'assigned patient location');
   // The prior location (PV1-6) is where the patient was, when the encounter did not know it yet.
   const prior = pv1.field(6).repetitions[0];

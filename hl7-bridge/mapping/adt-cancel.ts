@@ -13,7 +13,7 @@ import { ERROR_CODE, applicationError } from '../errors.ts';
 import type { MappingContext, MessageMapping } from './context.ts';
 import { activeLocations, currentEncounter, eventTime, leaveLocations, moveEncounter } from './encounter.ts';
 import { occupyBed, undoBedChanges } from './beds.ts';
-import { resolvePlace } from './locations.ts';
+import { assignedPlace } from './locations.ts';
 import { upsertPatient } from './patient.ts';
 import { requireSegment } from './segments.ts';
 
@@ -53,8 +53,7 @@ export const adtA11: MessageMapping = async (ctx) => {
 export const adtA12: MessageMapping = async (ctx) => {
   const encounter = await encounterToCancel(ctx);
   if (await undoOriginal(ctx, encounter, ['ADT^A02'])) return;
-  const pl = requireSegment(ctx, 'PV1').field(3).repetitions[0];
-  const place = pl && (await resolvePlace(ctx, pl, { segment: 'PV1', field: 3 }));
+  const place = await assignedPlace(ctx, requireSegment(ctx, 'PV1'));
   await moveEncounter(ctx, encounter, place, eventTime(ctx), true);
   await ctx.repo.update(encounter);
 };

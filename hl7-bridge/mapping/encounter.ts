@@ -127,6 +127,7 @@ export const activeLocations = (encounter: Encounter): EncounterLocation[] =>
  */
 export async function moveEncounter(ctx: MappingContext, encounter: Encounter, place: Place | undefined, at: string | undefined, occupy: boolean): Promise<void> {
   if (!place) return;
+  encounter.serviceProvider ??= { reference: `Organization/${place.hospital.id}`, display: place.hospital.name };
   const target: Location = place.bed ?? place.ward;
   const here = activeLocations(encounter);
   if (here.length === 1 && locationId(here[0]?.location) === target.id) {
@@ -134,7 +135,6 @@ export async function moveEncounter(ctx: MappingContext, encounter: Encounter, p
     return;
   }
   await leaveLocations(ctx, encounter, at);
-  encounter.serviceProvider ??= { reference: `Organization/${place.hospital.id}`, display: place.hospital.name };
   encounter.location = [...(encounter.location ?? []), {
     location: { reference: `Location/${target.id}`, display: target.name },
     status: occupy ? 'active' : 'planned',

@@ -14,7 +14,7 @@ import {
   BED_STATUS, bedStatusCoding, OPERATING_ROOM_TYPE, PHYSICAL_TYPE, physicalTypeCoding, PROFILE, SPECIALTIES, specialtyCoding, SYSTEM, isSite, type Specialty,
 } from '../../profiles/index.ts';
 import type { Repository } from '../../fhir/index.ts';
-import type { Er7Location, Er7Repetition } from '../er7/index.ts';
+import type { Er7Location, Er7Repetition, Er7Segment } from '../er7/index.ts';
 import { ERROR_CODE, applicationError } from '../errors.ts';
 import type { MappingContext } from './context.ts';
 import { locationIdFor } from './ids.ts';
@@ -122,6 +122,12 @@ export async function resolvePlace(ctx: MappingContext, pl: Er7Repetition, where
     partOf: ref(ward),
   }, PROFILE.bed, false));
   return { hospital, ward, bed };
+}
+
+/** Where PV1 puts the patient: the ward and bed of PV1-3, the ward's specialty from PV1-10. */
+export function assignedPlace(ctx: MappingContext, pv1: Er7Segment): Promise<Place | undefined> {
+  const pl = pv1.field(3).repetitions[0];
+  return pl ? resolvePlace(ctx, pl, { segment: 'PV1', field: 3 }, pv1.get(10)) : Promise.resolve(undefined);
 }
 
 /** The operating room a PL names (AIL-3: PL.2 room, else PL.1), as `or-<FINESS>-<room>` like `seed --demo`; created when unknown. */
