@@ -9,6 +9,7 @@ import {
   bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type Operation, type WriteHook,
 } from '../fhir/index.ts';
 import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
+import { DicomFileStore, dicomwebRouter } from '../dicomweb/index.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -27,14 +28,17 @@ export interface AppDependencies {
   publicUrl?: string;
   /** The HL7 v2 bridge, served at /hl7/v2 and /admin/hl7 when given. */
   hl7?: { pipeline: Hl7Pipeline; maxMessageBytes: number };
+  /** The DICOMweb server, served at /dicomweb when given: where its files live and the largest STOW request. */
+  dicomweb?: { dicomDir: string; maxRequestBytes: number };
 }
 
 export function createApp(deps: AppDependencies): Express {
   const { db, logger, metrics } = deps;
   const profiles = new ProfileRegistry(deps.profiles);
   const operations = coreOperations(deps.operations);
+  const repository = new Repository(db, profiles, { hooks: deps.hooks });
   const router = new FhirRouter({
-    repo: new Repository(db, profiles, { hooks: deps.hooks }),
+    repo: repository,
     operations,
     bundles: bundleProcessor,
     capabilityStatement: () =>
@@ -75,6 +79,17 @@ export function createApp(deps: AppDependencies): Express {
   if (deps.hl7) {
     app.use('/hl7/v2', hl7HttpRouter(deps.hl7));
     app.use('/admin/hl7', hl7AdminRouter({ db, pipeline: deps.hl7.pipeline }));
+  }
+  if (deps.dicomweb) {
+    app.use('/dicomweb', dicomwebRouter({
+      db,
+      files: new DicomFileStore(deps.dicomweb.dicomDir),
+      repositoryIn: (tx) => new Repository(db, profiles, { hooks: deps.hooks, tx }),
+      repository,
+      maxRequestBytes: deps.dicomweb.maxRequestBytes,
+      ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+      onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in DICOMweb request'),
+    }));
   }
   app.use('/fhir', fhirExpressRouter({ router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir` }));
   app.use((req, res) => {

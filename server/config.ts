@@ -22,6 +22,13 @@ export interface Config {
   shutdownGraceSeconds: number;
   authConfigured: boolean;
   hl7: Hl7Config;
+  dicomweb: DicomwebConfig;
+}
+
+/** The DICOMweb server's settings. */
+export interface DicomwebConfig {
+  /** Largest STOW-RS request, in bytes (413 beyond); requests stream, so this bounds disk use, not memory. */
+  maxRequestBytes: number;
 }
 
 /** The HL7 v2 bridge's settings (MLLP listener and mapping). */
@@ -104,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     authConfigured: AUTH_VARIABLES.some((name) => Boolean(env[name])),
     hl7: hl7Config(env),
+    dicomweb: { maxRequestBytes: integer(env, 'DICOMWEB_MAX_REQUEST_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER) },
   };
   if (!config.authConfigured && !isLoopback(config.host)) {
     throw new ConfigError(`HOST=${config.host} is not a loopback address and no authentication is configured: refusing to serve patient data to the network. Configure LDAP or Kerberos, or bind to 127.0.0.1.`);

@@ -3,6 +3,7 @@
  * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the database).
  */
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { loadR4Definitions } from '../fhir/index.ts';
 import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../profiles/index.ts';
 import { createApp } from './app.ts';
@@ -36,6 +37,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const app = createApp({
     db, logger, metrics: createMetrics(), profiles, hooks, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
+    dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -43,7 +45,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, HL7 v2 at /hl7/v2');
+  logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, DICOMweb at /dicomweb, HL7 v2 at /hl7/v2');
   let mllp: MllpServer | undefined;
   try {
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger);

@@ -6,6 +6,7 @@
  */
 import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Practitioner, Quantity, Reference } from '@medplum/fhirtypes';
 import type { Er7Repetition } from '../er7/index.ts';
+import { assigningAuthoritySystem } from '../../profiles/index.ts';
 
 const BASE = 'https://passerelle.health/fhir/NamingSystem/hl7v2';
 const UCUM = 'http://unitsofmeasure.org';
@@ -22,15 +23,8 @@ const CODING_SYSTEMS: Record<string, string> = {
   C4: 'http://www.ama-assn.org/go/cpt',
 };
 
-/** v2 HD (hierarchic designator) as a FHIR system: ISO OIDs and URIs as themselves, local namespaces under our base. */
-export function hdSystem(namespace: string, universalId: string, universalIdType: string): string | undefined {
-  const type = universalIdType.toUpperCase();
-  if (universalId && (type === 'ISO' || /^[0-2](\.\d+)+$/.test(universalId))) return `urn:oid:${universalId}`;
-  if (universalId && (type === 'URI' || type === 'URL' || /^(https?|urn):/.test(universalId))) return universalId;
-  if (namespace) return `${BASE}/${encodeURIComponent(namespace)}`;
-  if (universalId) return `${BASE}/${encodeURIComponent(universalId)}`;
-  return undefined;
-}
+/** v2 HD (hierarchic designator) as a FHIR system (shared with DICOM's issuers of patient ids). */
+export const hdSystem = assigningAuthoritySystem;
 
 /** The system of a v2 coding system name (CWE.3): known names as FHIR URIs, others under our base. */
 export function codingSystem(name: string): string | undefined {

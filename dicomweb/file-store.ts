@@ -1,0 +1,113 @@
+/**
+ * DICOM files on disk under DATA_DIR/dicom, byte-for-byte as received. A file's path comes from
+ * its UIDs (checked to be digits and dots, so no path can leave the root) and from a digest of its
+ * bytes, so a new version of an instance never overwrites the file the index points to: the new
+ * file is placed first, the index switched in a transaction, the old file removed after commit.
+ * Incoming parts are spooled under `.incoming/` on the same file system, so placing is a rename.
+ */
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { isUid } from './uids.ts';
+
+/** A part being received: written to a temporary file while its digest is computed. */
+export interface SpoolFile {
+  readonly path: string;
+  write(chunk: Buffer): Promise<void>;
+  /** Flushes to disk and closes; returns the SHA-256 (hex) and the size. */
+  finish(): Promise<{ sha256: string; size: number }>;
+  discard(): Promise<void>;
+}
+
+export class DicomFileStore {
+  readonly root: string;
+  readonly #incoming: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.#incoming = join(this.root, '.incoming');
+  }
+
+  /** The path (relative to the root) of an instance's file with this content. */
+  pathFor(studyUid: string, seriesUid: string, sopInstanceUid: string, sha256: string): string {
+    for (const uid of [studyUid, seriesUid, sopInstanceUid]) if (!isUid(uid)) throw new Error(`not a UID: ${uid.slice(0, 70)}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a SHA-256 digest');
+    return join(studyUid, seriesUid, `${sopInstanceUid}.${sha256.slice(0, 16)}.dcm`);
+  }
+
+  /** The absolute path of a stored file; refuses anything outside the root. */
+  absolute(relativePath: string): string {
+    const path = resolve(this.root, relativePath);
+    if (relative(this.root, path).startsWith('..') || !path.startsWith(this.root + sep)) throw new Error('path outside the DICOM store');
+    return path;
+  }
+
+  async spool(): Promise<SpoolFile> {
+    await mkdir(this.#incoming, { recursive: true });
+    const path = join(this.#incoming, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const handle = await open(path, 'wx');
+    return spoolFile(path, handle);
+  }
+
+  /** Moves a spooled file to its place (same file system: atomic) and makes the move durable. */
+  async place(spooledPath: string, relativePath: string): Promise<void> {
+    const target = this.absolute(relativePath);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(spooledPath, target);
+    await syncDirectory(dirname(target));
+  }
+
+  /** Removes a spooled file that will not be placed. */
+  async discardSpooled(spooledPath: string): Promise<void> {
+    if (dirname(resolve(spooledPath)) !== this.#incoming) throw new Error('not a spooled file');
+    await rm(spooledPath, { force: true });
+  }
+
+  read(relativePath: string): Promise<Buffer> {
+    return readFile(this.absolute(relativePath));
+  }
+
+  stream(relativePath: string): ReadStream {
+    return createReadStream(this.absolute(relativePath));
+  }
+
+  /** Removes a file; a file already gone is not an error. */
+  async remove(relativePath: string): Promise<void> {
+    await rm(this.absolute(relativePath), { force: true });
+  }
+}
+
+function spoolFile(path: string, handle: FileHandle): SpoolFile {
+  const hash: Hash = createHash('sha256');
+  let size = 0;
+  let closed = false;
+  return {
+    path,
+    async write(chunk) {
+      hash.update(chunk);
+      size += chunk.length;
+      await handle.write(chunk);
+    },
+    async finish() {
+      await handle.sync();
+      await handle.close();
+      closed = true;
+      return { sha256: hash.digest('hex'), size };
+    },
+    async discard() {
+      if (!closed) await handle.close().catch(() => undefined);
+      closed = true;
+      await rm(path, { force: true });
+    },
+  };
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
