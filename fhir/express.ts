@@ -6,6 +6,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { FhirRouter } from './router.ts';
 import type { FhirRequest, FhirResponse } from './http-types.ts';
+import type { AccessPolicy } from './access.ts';
 import { badRequest, FhirError, notAcceptable, tooLarge, unsupportedMediaType } from './outcomes.ts';
 
 export interface FhirExpressOptions {
@@ -14,6 +15,8 @@ export interface FhirExpressOptions {
   maxBodyBytes: number;
   /** Base URL for links; default: from the request's host. */
   baseUrl?: string;
+  /** The caller's access policy, set by the authentication in front of this router (none: not checked). */
+  accessOf?: (req: Request) => AccessPolicy | undefined;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -29,7 +32,8 @@ export function fhirExpressRouter(options: FhirExpressOptions): Router {
     let response: FhirResponse;
     try {
       checkAccept(req);
-      response = await options.router.handle(toFhirRequest(req, options.baseUrl));
+      const access = options.accessOf?.(req);
+      response = await options.router.handle({ ...toFhirRequest(req, options.baseUrl), ...(access ? { access } : {}) });
     } catch (err) {
       const error = err instanceof FhirError ? err : badRequest('The request could not be read');
       response = { status: error.status, body: error.outcome };

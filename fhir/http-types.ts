@@ -3,6 +3,7 @@
  * adapter) turns its input into a FhirRequest and writes the FhirResponse back.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import type { AccessPolicy } from './access.ts';
 
 export interface FhirRequest {
   method: string;
@@ -15,6 +16,8 @@ export interface FhirRequest {
   body?: unknown;
   /** Absolute base URL of the FHIR endpoint, e.g. `http://localhost:8080/fhir`. */
   baseUrl: string;
+  /** What the caller may do and see; absent: not checked (loopback-only mode, internal calls). */
+  access?: AccessPolicy;
 }
 
 export interface FhirResponse {

@@ -69,6 +69,9 @@ export function informational(text: string): OperationOutcome {
 export const badRequest = (details: string, expression?: string | string[]): FhirError =>
   error('bad-request', 'invalid', details, expression);
 export const notFound = (details: string): FhirError => error('not-found', 'not-found', details);
+export const unauthorized = (details: string): FhirError => error('unauthorized', 'login', details);
+export const forbidden = (details: string): FhirError => error('forbidden', 'forbidden', details);
+export const tooManyRequests = (details: string): FhirError => error('too-many-requests', 'throttled', details);
 export const gone = (details: string): FhirError => error('gone', 'deleted', details);
 export const conflict = (details: string): FhirError => error('conflict', 'conflict', details);
 export const preconditionFailed = (details: string): FhirError => error('precondition-failed', 'conflict', details);

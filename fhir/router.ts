@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Repository, PatchOperation } from './repository.ts';
-import { badRequest, informational, methodNotAllowed, notFound, statusOf, toFhirError } from './outcomes.ts';
+import { badRequest, forbidden, informational, methodNotAllowed, notFound, statusOf, toFhirError } from './outcomes.ts';
 import { isKnownResourceType, resourceTypes } from './definitions.ts';
 import { assertResource, assertValidId } from './validation.ts';
 import { preferReturn, versionHeaders, type FhirRequest, type FhirResponse } from './http-types.ts';
@@ -14,6 +14,8 @@ import { parseSearch } from './search/request.ts';
 import { historyBundle, parseHistoryQuery } from './history-bundle.ts';
 import { appliedQuery, searchBundle } from './search/bundle.ts';
 import type { OperationRegistry } from './operations/registry.ts';
+import { requireAllowed, requireSearchAllowed, visible, type FhirInteraction } from './access.ts';
+import type { HistoryEntry } from './repository.ts';
 
 export interface RouterOptions {
   repo: Repository;
@@ -58,7 +60,7 @@ export class FhirRouter {
     if (first === undefined || (first === '_search' && segments.length === 1)) {
       if (first === undefined && method === 'POST') return this.options.bundles.process(request, this);
       allow(first === undefined ? 'GET' : 'POST', 'HEAD');
-      return this.#search(request, systemTypes(request.query));
+      return this.#search(request, systemTypes(request));
     }
     if (first === 'metadata' && segments.length === 1) {
       allow('GET', 'HEAD');
@@ -68,11 +70,17 @@ export class FhirRouter {
       allow('GET', 'HEAD');
       return this.#history(request, {});
     }
-    if (first.startsWith('$')) return this.options.operations.invoke(first.slice(1), { request, repo: this.options.repo });
+    if (first.startsWith('$')) {
+      requireAllowed(request.access, 'operation', undefined, first.slice(1));
+      return this.options.operations.invoke(first.slice(1), { request, repo: this.options.repo });
+    }
     const type = first;
     if (!isKnownResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
     if (second === undefined) return this.#typeLevel(request, method, type);
-    if (second.startsWith('$') && third === undefined) return this.options.operations.invoke(second.slice(1), { request, repo: this.options.repo, resourceType: type });
+    if (second.startsWith('$') && third === undefined) {
+      requireAllowed(request.access, 'operation', type, second.slice(1));
+      return this.options.operations.invoke(second.slice(1), { request, repo: this.options.repo, resourceType: type });
+    }
     if (second === '_history' && third === undefined) {
       allow('GET', 'HEAD');
       return this.#history(request, { resourceType: type });
@@ -84,17 +92,26 @@ export class FhirRouter {
     const id = second;
     assertValidId(id);
     if (third === undefined) return this.#instanceLevel(request, method, type, id);
-    if (third.startsWith('$') && fourth === undefined) return this.options.operations.invoke(third.slice(1), { request, repo: this.options.repo, resourceType: type, id });
+    if (third.startsWith('$') && fourth === undefined) {
+      requireAllowed(request.access, 'operation', type, third.slice(1));
+      return this.options.operations.invoke(third.slice(1), { request, repo: this.options.repo, resourceType: type, id });
+    }
     if (third === '_history') {
       allow('GET', 'HEAD');
       if (fourth === undefined) return this.#history(request, { resourceType: type, id });
-      return this.#vread(type, id, fourth);
+      return this.#vread(request, type, id, fourth);
     }
     throw notFound(`No FHIR endpoint at ${request.path}`);
   }
 
   async #typeLevel(request: FhirRequest, method: string, type: string): Promise<FhirResponse> {
     const { repo } = this.options;
+    const interaction = TYPE_LEVEL_INTERACTIONS[method];
+    if (interaction) {
+      requireAllowed(request.access, interaction, type);
+      // A conditional write searches first: what it matches must be searchable by the caller.
+      if (method !== 'POST' || request.header('if-none-exist')) requireAllowed(request.access, 'search', type);
+    }
     switch (method) {
       case 'GET':
       case 'HEAD':
@@ -138,10 +155,12 @@ export class FhirRouter {
 
   async #instanceLevel(request: FhirRequest, method: string, type: string, id: string): Promise<FhirResponse> {
     const { repo } = this.options;
+    const interaction = INSTANCE_LEVEL_INTERACTIONS[method];
+    if (interaction) requireAllowed(request.access, interaction, type);
     switch (method) {
       case 'GET':
       case 'HEAD': {
-        const resource = await repo.read(type, id);
+        const resource = mayReturn(request, await repo.read(type, id));
         const etag = `W/"${resource.meta?.versionId}"`;
         if (request.header('if-none-match') === etag) return { status: 304, headers: versionHeaders(resource) };
         return ok(resource, versionHeaders(resource));
@@ -165,8 +184,9 @@ export class FhirRouter {
     }
   }
 
-  async #vread(type: string, id: string, versionId: string): Promise<FhirResponse> {
-    const resource = await this.options.repo.vread(type, id, versionId);
+  async #vread(request: FhirRequest, type: string, id: string, versionId: string): Promise<FhirResponse> {
+    requireAllowed(request.access, 'vread', type);
+    const resource = mayReturn(request, await this.options.repo.vread(type, id, versionId));
     return ok(resource, versionHeaders(resource));
   }
 
@@ -177,17 +197,25 @@ export class FhirRouter {
       for (const [key, value] of request.body) query.append(key, value);
     }
     const strict = /handling=strict/.test(request.header('prefer') ?? '');
+    const restriction = types.length === 1 ? request.access?.restriction(types[0] as string) : undefined;
+    for (const [key, value] of restriction ?? []) query.append(key, value);
     const search = parseSearch(types, query, { lenient: !strict });
+    requireSearchAllowed(request.access, search);
     const { repo } = this.options;
     const result = await repo.search(search, { baseUrl: request.baseUrl });
-    const included = await repo.includes(result.resources, search.include, search.revinclude);
+    if (request.access) {
+      result.matches = result.matches.filter((match) => request.access?.mayReturn(match.resource));
+      result.resources = result.matches.map((match) => match.resource);
+    }
+    const included = visible(request.access, await repo.includes(result.resources, search.include, search.revinclude));
     const url = `${request.baseUrl}${types.length === 1 ? `/${types[0]}` : ''}`;
     return ok(searchBundle(url, search, appliedQuery(search, query), result, included, request.baseUrl));
   }
 
   async #history(request: FhirRequest, target: { resourceType?: string; id?: string }): Promise<FhirResponse> {
+    requireAllowed(request.access, 'history', target.resourceType);
     const query = parseHistoryQuery(request.query);
-    const entries = await this.options.repo.history({ ...target, ...query, count: query.count + 1 });
+    const entries = visibleHistory(request, await this.options.repo.history({ ...target, ...query, count: query.count + 1 }));
     if (target.id && entries.length === 0 && !query.before && !query.since) throw notFound(`${target.resourceType}/${target.id} is not known`);
     return ok(historyBundle(request, query, entries) as Bundle);
   }
@@ -201,10 +229,29 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** `_type=Patient,Practitioner` for a system-level search (every type when absent). */
-function systemTypes(query: URLSearchParams): string[] {
-  const listed = query.get('_type');
-  if (!listed) return resourceTypes();
+const TYPE_LEVEL_INTERACTIONS: Record<string, FhirInteraction> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+const INSTANCE_LEVEL_INTERACTIONS: Record<string, FhirInteraction> = { GET: 'read', HEAD: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/** The resource, unless the caller may not see it (403, as for a type it may not read). */
+function mayReturn(request: FhirRequest, resource: Resource): Resource {
+  if (request.access && !request.access.mayReturn(resource)) throw forbidden(`Your role does not allow reading this ${resource.resourceType}`);
+  return resource;
+}
+
+/** History entries the caller may see: their resource shown, or for a deletion its type readable. */
+function visibleHistory(request: FhirRequest, entries: HistoryEntry[]): HistoryEntry[] {
+  const { access } = request;
+  if (!access) return entries;
+  return entries.filter((entry) => (entry.resource ? access.mayReturn(entry.resource) : access.allows('read', entry.resourceType)));
+}
+
+/**
+ * `_type=Patient,Practitioner` for a system-level search (every type when absent; for a caller
+ * with a policy, every type it may search).
+ */
+function systemTypes(request: FhirRequest): string[] {
+  const listed = request.query.get('_type');
+  if (!listed) return request.access ? resourceTypes().filter((type) => request.access?.allows('search', type)) : resourceTypes();
   const types = listed.split(',').map((t) => t.trim()).filter((t) => t !== '');
   const unknown = types.filter((t) => !isKnownResourceType(t));
   if (unknown.length > 0) throw badRequest(`Unknown resource type in _type: ${unknown.join(', ')}`, '_type');

@@ -32,6 +32,7 @@ export function entryAsRequest(entry: EntryRequest, outer: FhirRequest): FhirReq
     header: (name) => headers[name],
     body: entry.method === 'PATCH' ? patchFromBinary(entry.resource, entry.index) : entry.resource,
     baseUrl: outer.baseUrl,
+    ...(outer.access ? { access: outer.access } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { isKnownResourceType } from '../definitions.ts';
 import { assertResource, assertValidId } from '../validation.ts';
 import { parseEntryRequest, type EntryRequest } from './entry-request.ts';
 import { collectReferences, isConditionalReference, rewriteReferences } from './references.ts';
+import { requireAllowed, type AccessPolicy, type FhirInteraction } from '../access.ts';
 import { entryAsRequest, responseEntry } from './batch.ts';
 import { patchFromBinary } from './patch-body.ts';
 
@@ -36,6 +37,7 @@ interface Planned {
 
 export async function processTransaction(bundle: Bundle, outer: FhirRequest, router: FhirRouter): Promise<FhirResponse> {
   const entries = (bundle.entry ?? []).map((entry, index) => parseEntryRequest(entry, index, outer.baseUrl));
+  for (const entry of entries) if (!throughRouter(entry)) await atEntry(entry, async () => checkAccess(entry, outer.access));
   const responses = await router.options.repo.transaction(async (repo) => {
     const plans = [];
     for (const entry of entries) plans.push(await atEntry(entry, () => plan(entry, repo)));
@@ -192,8 +194,27 @@ async function execute(p: Planned, repo: Repository, router: FhirRouter, outer: 
   }
 }
 
+const WRITES: Record<string, FhirInteraction> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/**
+ * The writes a transaction does outside the router are checked here, before anything runs:
+ * the write itself, and `search` on what conditional URLs and conditional references look up.
+ */
+function checkAccess(entry: EntryRequest, access: AccessPolicy | undefined): void {
+  if (!access) return;
+  const interaction = WRITES[entry.method];
+  if (interaction) requireAllowed(access, interaction, entry.resourceType);
+  const conditional = entry.ifNoneExist !== undefined || (entry.method !== 'POST' && entry.id === undefined);
+  if (conditional) requireAllowed(access, 'search', entry.resourceType);
+  for (const reference of collectReferences(entry.resource)) {
+    if (isConditionalReference(reference)) requireAllowed(access, 'search', reference.split('?')[0]);
+  }
+}
+
+const KINDS: Record<number, OutcomeKind> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed', 409: 'conflict', 410: 'gone', 412: 'precondition-failed', 422: 'unprocessable' };
+
 function kindOf(status: number): OutcomeKind {
-  return status === 404 ? 'not-found' : status === 410 ? 'gone' : status === 412 ? 'precondition-failed' : status >= 500 ? 'server-error' : 'bad-request';
+  return KINDS[status] ?? (status >= 500 ? 'server-error' : 'bad-request');
 }
 
 function stripId(resource: Resource): Resource {
