@@ -53,8 +53,14 @@ export class DicomFileStore {
   /** Moves a spooled file to its place (same file system: atomic) and makes the move durable. */
   async place(spooledPath: string, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(spooledPath, target);
+    try {
+      await rename(spooledPath, target);
+    } catch (err) {
+      // The series' directory is new: make it and try again (cheaper than a mkdir every time).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(target), { recursive: true });
+      await rename(spooledPath, target);
+    }
     await syncDirectory(dirname(target));
   }
 

@@ -33,23 +33,22 @@ interface InstanceRow {
 
 /** Creates, updates or deletes the study's ImagingStudy after the index changed. */
 export async function syncImagingStudy(repo: Repository, tx: Queryable, studyUid: string): Promise<void> {
-  const studies = await tx.query<{ attributes: DicomJson }>('SELECT attributes FROM dicom_study WHERE study_uid = $1', [studyUid]);
-  const study = studies[0];
-  if (!study) {
+  // One round trip: the study's attributes, its series and its instances, in display order.
+  const [row] = await tx.query<{ attributes: DicomJson | null; series: SeriesRow[] | null; instances: InstanceRow[] | null }>(
+    `SELECT (SELECT attributes FROM dicom_study WHERE study_uid = $1) AS attributes,
+       (SELECT json_agg(json_build_object('series_uid', series_uid, 'modality', modality, 'series_number', series_number,
+          'series_description', series_description, 'series_date', series_date, 'body_part_examined', body_part_examined)
+          ORDER BY series_number NULLS LAST, series_uid) FROM dicom_series WHERE study_uid = $1) AS series,
+       (SELECT json_agg(json_build_object('series_uid', series_uid, 'sop_instance_uid', sop_instance_uid, 'sop_class_uid', sop_class_uid,
+          'instance_number', instance_number) ORDER BY instance_number NULLS LAST, sop_instance_uid) FROM dicom_instance WHERE study_uid = $1) AS instances`,
+    [studyUid],
+    'dicom_imaging_study_rows',
+  );
+  if (!row?.attributes) {
     if (await repo.readIfExists('ImagingStudy', studyUid)) await repo.delete('ImagingStudy', studyUid);
     return;
   }
-  const series = await tx.query<SeriesRow>(
-    `SELECT series_uid, modality, series_number, series_description, series_date, body_part_examined
-       FROM dicom_series WHERE study_uid = $1 ORDER BY series_number NULLS LAST, series_uid`,
-    [studyUid],
-  );
-  const instances = await tx.query<InstanceRow>(
-    `SELECT series_uid, sop_instance_uid, sop_class_uid, instance_number
-       FROM dicom_instance WHERE study_uid = $1 ORDER BY instance_number NULLS LAST, sop_instance_uid`,
-    [studyUid],
-  );
-  const resource = imagingStudy(studyUid, study.attributes, series, instances, await subjectOf(repo, study.attributes));
+  const resource = imagingStudy(studyUid, row.attributes, row.series ?? [], row.instances ?? [], await subjectOf(repo, row.attributes));
   await repo.update(resource);
 }
 

@@ -46,12 +46,27 @@ const integer = (dataset: DicomJson, tag: string): number | null => {
   return value === undefined || !Number.isSafeInteger(value) || Math.abs(value) > 2 ** 31 - 1 ? null : value;
 };
 
-/** Locks and returns what the index holds for these instances. */
-export async function lockStoredInstances(tx: Queryable, sopInstanceUids: string[]): Promise<StoredRow[]> {
-  return tx.query<StoredRow>(
-    'SELECT sop_instance_uid, series_uid, study_uid, file_path, sha256 FROM dicom_instance WHERE sop_instance_uid = ANY($1) FOR UPDATE',
-    [sopInstanceUids],
+/**
+ * What the index holds for these instances, and which of their series are stored under another
+ * study, in one round trip. No row lock is needed: the caller holds its study's row (every store
+ * and delete of a study takes it first); an instance of another study is refused, not changed.
+ */
+export async function storedState(
+  tx: Queryable,
+  studyUid: string,
+  instances: Pick<ParsedInstance, 'sopInstanceUid' | 'seriesUid'>[],
+): Promise<{ instances: Map<string, StoredRow>; seriesElsewhere: Map<string, string> }> {
+  const rows = await tx.query<StoredRow & { kind: 'instance' | 'series' }>(
+    `SELECT 'instance' AS kind, sop_instance_uid, series_uid, study_uid, file_path, sha256 FROM dicom_instance WHERE sop_instance_uid = ANY($1)
+     UNION ALL
+     SELECT 'series', NULL, series_uid, study_uid, NULL, NULL FROM dicom_series WHERE series_uid = ANY($2) AND study_uid <> $3`,
+    [instances.map((i) => i.sopInstanceUid), [...new Set(instances.map((i) => i.seriesUid))], studyUid],
+    'dicom_lock_stored',
   );
+  return {
+    instances: new Map(rows.filter((row) => row.kind === 'instance').map((row) => [row.sop_instance_uid, row])),
+    seriesElsewhere: new Map(rows.filter((row) => row.kind === 'series').map((row) => [row.series_uid, row.study_uid])),
+  };
 }
 
 export async function upsertStudy(tx: Queryable, dataset: DicomJson, studyUid: string): Promise<void> {
@@ -76,40 +91,35 @@ export async function upsertStudy(tx: Queryable, dataset: DicomJson, studyUid: s
   );
 }
 
-export async function upsertSeries(tx: Queryable, dataset: DicomJson, studyUid: string, seriesUid: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO dicom_series (series_uid, study_uid, modality, series_number, series_description, series_date, series_time,
-       body_part_examined, performed_procedure_step_start_date, performed_procedure_step_start_time, attributes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (series_uid) DO UPDATE SET study_uid = EXCLUDED.study_uid, modality = EXCLUDED.modality, series_number = EXCLUDED.series_number,
-       series_description = EXCLUDED.series_description, series_date = EXCLUDED.series_date, series_time = EXCLUDED.series_time,
-       body_part_examined = EXCLUDED.body_part_examined, performed_procedure_step_start_date = EXCLUDED.performed_procedure_step_start_date,
-       performed_procedure_step_start_time = EXCLUDED.performed_procedure_step_start_time, attributes = EXCLUDED.attributes`,
-    [
-      seriesUid, studyUid, text(dataset, '00080060'), integer(dataset, '00200011'), text(dataset, '0008103E'), text(dataset, '00080021'),
-      text(dataset, '00080031'), text(dataset, '00180015'), text(dataset, '00400244'), text(dataset, '00400245'), jsonb(attributesAt(dataset, 'series')),
-    ],
-    'dicom_upsert_series',
-  );
-}
-
-export async function upsertInstance(tx: Queryable, item: IndexedInstance): Promise<void> {
+/** The instance's series and the instance itself, upserted in one statement. */
+export async function upsertSeriesAndInstance(tx: Queryable, item: IndexedInstance): Promise<void> {
   const { parsed } = item;
   const { dataset } = parsed;
   await tx.query(
-    `INSERT INTO dicom_instance (sop_instance_uid, series_uid, study_uid, sop_class_uid, instance_number, transfer_syntax_uid,
+    `WITH series AS (
+       INSERT INTO dicom_series (series_uid, study_uid, modality, series_number, series_description, series_date, series_time,
+         body_part_examined, performed_procedure_step_start_date, performed_procedure_step_start_time, attributes)
+       VALUES ($2, $3, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+       ON CONFLICT (series_uid) DO UPDATE SET modality = EXCLUDED.modality, series_number = EXCLUDED.series_number,
+         series_description = EXCLUDED.series_description, series_date = EXCLUDED.series_date, series_time = EXCLUDED.series_time,
+         body_part_examined = EXCLUDED.body_part_examined, performed_procedure_step_start_date = EXCLUDED.performed_procedure_step_start_date,
+         performed_procedure_step_start_time = EXCLUDED.performed_procedure_step_start_time, attributes = EXCLUDED.attributes
+       RETURNING series_uid)
+     INSERT INTO dicom_instance (sop_instance_uid, series_uid, study_uid, sop_class_uid, instance_number, transfer_syntax_uid,
        rows, columns, bits_allocated, number_of_frames, file_path, file_size, sha256, metadata)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-     ON CONFLICT (sop_instance_uid) DO UPDATE SET series_uid = EXCLUDED.series_uid, study_uid = EXCLUDED.study_uid,
-       sop_class_uid = EXCLUDED.sop_class_uid, instance_number = EXCLUDED.instance_number, transfer_syntax_uid = EXCLUDED.transfer_syntax_uid,
-       rows = EXCLUDED.rows, columns = EXCLUDED.columns, bits_allocated = EXCLUDED.bits_allocated, number_of_frames = EXCLUDED.number_of_frames,
-       file_path = EXCLUDED.file_path, file_size = EXCLUDED.file_size, sha256 = EXCLUDED.sha256, metadata = EXCLUDED.metadata, stored_at = now()`,
+     SELECT $1, series_uid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM series
+     ON CONFLICT (sop_instance_uid) DO UPDATE SET sop_class_uid = EXCLUDED.sop_class_uid, instance_number = EXCLUDED.instance_number,
+       transfer_syntax_uid = EXCLUDED.transfer_syntax_uid, rows = EXCLUDED.rows, columns = EXCLUDED.columns,
+       bits_allocated = EXCLUDED.bits_allocated, number_of_frames = EXCLUDED.number_of_frames, file_path = EXCLUDED.file_path,
+       file_size = EXCLUDED.file_size, sha256 = EXCLUDED.sha256, metadata = EXCLUDED.metadata, stored_at = now()`,
     [
       parsed.sopInstanceUid, parsed.seriesUid, parsed.studyUid, parsed.sopClassUid, integer(dataset, '00200013'), parsed.transferSyntaxUid,
       integer(dataset, '00280010'), integer(dataset, '00280011'), integer(dataset, '00280100'), integer(dataset, '00280008'),
       item.filePath, item.fileSize, item.sha256, jsonb(dataset),
+      text(dataset, '00080060'), integer(dataset, '00200011'), text(dataset, '0008103E'), text(dataset, '00080021'), text(dataset, '00080031'),
+      text(dataset, '00180015'), text(dataset, '00400244'), text(dataset, '00400245'), jsonb(attributesAt(dataset, 'series')),
     ],
-    'dicom_upsert_instance',
+    'dicom_upsert_series_instance',
   );
 }
 

@@ -10,7 +10,7 @@
  */
 import type { Database, Queryable, Repository } from '../fhir/index.ts';
 import type { DicomFileStore } from './file-store.ts';
-import { lockStoredInstances, upsertInstance, upsertSeries, upsertStudy, type IndexedInstance } from './index-writer.ts';
+import { storedState, upsertSeriesAndInstance, upsertStudy, type IndexedInstance } from './index-writer.ts';
 import { syncImagingStudy } from './imaging-study.ts';
 import type { ParsedInstance } from './part10.ts';
 import { FAILURE_REASON, StoreFailure } from './store-failure.ts';
@@ -33,14 +33,7 @@ export type StoreOutcome = { stored: true; parsed: ParsedInstance } | { stored: 
 
 export async function storeStudy(ctx: StoreContext, studyUid: string, received: ReceivedInstance[]): Promise<StoreOutcome[]> {
   const items = lastOfEachInstance(received);
-  const known = await knownDigests(ctx.db, items.map((item) => item.parsed.sopInstanceUid));
-  const unchanged = items.filter((item) => known.get(item.parsed.sopInstanceUid) === item.sha256);
-  const changed = items.filter((item) => known.get(item.parsed.sopInstanceUid) !== item.sha256);
-  await Promise.all(unchanged.map((item) => ctx.files.discardSpooled(item.spoolPath)));
-  const outcomes: StoreOutcome[] = unchanged.map((item) => ({ stored: true, parsed: item.parsed }));
-  if (changed.length === 0) return outcomes;
-
-  const indexed: IndexedInstance[] = changed.map((item) => ({
+  const indexed: IndexedInstance[] = items.map((item) => ({
     parsed: item.parsed,
     filePath: ctx.files.pathFor(studyUid, item.parsed.seriesUid, item.parsed.sopInstanceUid, item.sha256),
     fileSize: item.size,
@@ -49,25 +42,25 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
   let result: { refused: Map<string, StoreFailure>; replacedPaths: string[] };
   let placed = 0;
   try {
+    // Placing first is safe: a file's name carries its digest, so it never replaces other bytes.
     for (const [i, item] of indexed.entries()) {
-      await ctx.files.place((changed[i] as ReceivedInstance).spoolPath, item.filePath);
+      await ctx.files.place((items[i] as ReceivedInstance).spoolPath, item.filePath);
       placed++;
     }
     result = await ctx.db.transaction((tx) => indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed));
   } catch (err) {
-    await Promise.all(changed.slice(placed).map((item) => ctx.files.discardSpooled(item.spoolPath)));
+    await Promise.all(items.slice(placed).map((item) => ctx.files.discardSpooled(item.spoolPath)));
     await removeUnreferenced(ctx, indexed.slice(0, placed).map((item) => item.filePath));
     const reason = placed < indexed.length ? FAILURE_REASON.outOfResources : FAILURE_REASON.processingFailure;
     const failure = new StoreFailure(reason, `the instance could not be stored: ${err instanceof Error ? err.message : String(err)}`);
-    return [...outcomes, ...changed.map((item): StoreOutcome => ({ stored: false, parsed: item.parsed, failure }))];
+    return items.map((item): StoreOutcome => ({ stored: false, parsed: item.parsed, failure }));
   }
   await Promise.all(result.replacedPaths.map((path) => ctx.files.remove(path).catch(() => undefined)));
   await removeUnreferenced(ctx, indexed.filter((item) => result.refused.has(item.parsed.sopInstanceUid)).map((item) => item.filePath));
-  for (const item of indexed) {
+  return indexed.map((item): StoreOutcome => {
     const failure = result.refused.get(item.parsed.sopInstanceUid);
-    outcomes.push(failure ? { stored: false, parsed: item.parsed, failure } : { stored: true, parsed: item.parsed });
-  }
-  return outcomes;
+    return failure ? { stored: false, parsed: item.parsed, failure } : { stored: true, parsed: item.parsed };
+  });
 }
 
 async function indexStudy(
@@ -77,47 +70,35 @@ async function indexStudy(
   items: IndexedInstance[],
 ): Promise<{ refused: Map<string, StoreFailure>; replacedPaths: string[] }> {
   // The study row is the lock that serialises every store and delete of this study.
-  await upsertStudy(tx, (items.at(-1) as IndexedInstance).parsed.dataset, studyUid);
+  const last = (items.at(-1) as IndexedInstance).parsed.dataset;
+  await upsertStudy(tx, last, studyUid);
+  const { instances, seriesElsewhere } = await storedState(tx, studyUid, items.map((item) => item.parsed));
   const refused = new Map<string, StoreFailure>();
-  const existing = new Map((await lockStoredInstances(tx, items.map((item) => item.parsed.sopInstanceUid))).map((row) => [row.sop_instance_uid, row]));
-  const foreignSeries = await tx.query<{ series_uid: string; study_uid: string }>(
-    'SELECT series_uid, study_uid FROM dicom_series WHERE series_uid = ANY($1) AND study_uid <> $2',
-    [[...new Set(items.map((item) => item.parsed.seriesUid))], studyUid],
-  );
-  const seriesElsewhere = new Map(foreignSeries.map((row) => [row.series_uid, row.study_uid]));
   for (const item of items) {
     const { sopInstanceUid, seriesUid } = item.parsed;
-    const row = existing.get(sopInstanceUid);
-    if (seriesElsewhere.has(seriesUid)) {
-      refused.set(sopInstanceUid, new StoreFailure(FAILURE_REASON.dataSetDoesNotMatch, `series ${seriesUid} is stored in study ${seriesElsewhere.get(seriesUid)}`));
+    const row = instances.get(sopInstanceUid);
+    const otherStudy = seriesElsewhere.get(seriesUid);
+    if (otherStudy) {
+      refused.set(sopInstanceUid, new StoreFailure(FAILURE_REASON.dataSetDoesNotMatch, `series ${seriesUid} is stored in study ${otherStudy}`));
     } else if (row && (row.study_uid !== studyUid || row.series_uid !== seriesUid)) {
       refused.set(sopInstanceUid, new StoreFailure(FAILURE_REASON.dataSetDoesNotMatch, `instance ${sopInstanceUid} is stored in study ${row.study_uid}, series ${row.series_uid}`));
     }
   }
-  const accepted = items.filter((item) => !refused.has(item.parsed.sopInstanceUid));
-  const lastOfSeries = new Map(accepted.map((item) => [item.parsed.seriesUid, item]));
-  for (const [seriesUid, item] of lastOfSeries) await upsertSeries(tx, item.parsed.dataset, studyUid, seriesUid);
   const replacedPaths: string[] = [];
-  for (const item of accepted) {
-    const before = existing.get(item.parsed.sopInstanceUid);
+  // The same bytes again change nothing; other bytes replace the instance.
+  const changed = items.filter((item) => !refused.has(item.parsed.sopInstanceUid) && instances.get(item.parsed.sopInstanceUid)?.sha256 !== item.sha256);
+  for (const item of changed) {
+    const before = instances.get(item.parsed.sopInstanceUid);
     if (before && before.file_path !== item.filePath) replacedPaths.push(before.file_path);
-    await upsertInstance(tx, item);
+    await upsertSeriesAndInstance(tx, item);
   }
-  await syncImagingStudy(repo, tx, studyUid);
+  if (changed.length > 0) await syncImagingStudy(repo, tx, studyUid);
   return { refused, replacedPaths };
 }
 
 /** A request may carry one instance twice: the last copy is the one stored. */
 function lastOfEachInstance(received: ReceivedInstance[]): ReceivedInstance[] {
   return [...new Map(received.map((item) => [item.parsed.sopInstanceUid, item])).values()];
-}
-
-async function knownDigests(db: Database, sopInstanceUids: string[]): Promise<Map<string, string>> {
-  const rows = await db.query<{ sop_instance_uid: string; sha256: string }>(
-    'SELECT sop_instance_uid, sha256 FROM dicom_instance WHERE sop_instance_uid = ANY($1)',
-    [sopInstanceUids],
-  );
-  return new Map(rows.map((row) => [row.sop_instance_uid, row.sha256]));
 }
 
 /** Removes placed files that no committed index row points to (another request may have stored the same bytes). */
