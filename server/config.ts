@@ -2,6 +2,7 @@
  * Configuration, read once from the environment and passed to whoever needs it.
  * See the README's settings table.
  */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface Config {
@@ -23,6 +24,31 @@ export interface Config {
   authConfigured: boolean;
   hl7: Hl7Config;
   dicomweb: DicomwebConfig;
+  /** Undefined when no authentication is configured (loopback-only mode). */
+  auth: AuthConfig | undefined;
+}
+
+/** Single sign-on, tokens, roles and the audit trail (see the README's Authentication section). */
+export interface AuthConfig {
+  ldap: LdapSettings | undefined;
+  /** `HTTP@host` for SPNEGO; the keytab is KRB5_KTNAME, read by the Kerberos library itself. */
+  kerberosService: string | undefined;
+  jwt: { secret: string | undefined; previousSecrets: string[]; keysDir: string | undefined; issuer: string; audience: string; lifetimeSeconds: number };
+  roleMapFile: string | undefined;
+  failures: { perUser: number; perAddress: number; windowSeconds: number };
+  realm: string;
+}
+
+export interface LdapSettings {
+  url: string;
+  bindDN: string;
+  bindCredentials: string;
+  searchBase: string;
+  searchFilter: string | undefined;
+  groupSearchBase: string | undefined;
+  groupSearchFilter: string | undefined;
+  tlsCaFile: string | undefined;
+  startTls: boolean;
 }
 
 /** The DICOMweb server's settings. */
@@ -43,11 +69,13 @@ export interface Hl7Config {
   releasedBedStatus: 'U' | 'H';
   /** Zone of timestamps sent without one: an IANA name or an offset such as +0100. */
   timeZone: string;
+  /** Peers allowed to connect over MLLP (addresses and CIDR blocks); undefined: any. */
+  allowedPeers: BlockList | undefined;
 }
 
 export class ConfigError extends Error {}
 
-const AUTH_VARIABLES = ['LDAP_URL', 'KRB5_KTNAME', 'KERBEROS_SERVICE', 'JWT_SECRET'];
+const AUTH_VARIABLES = ['LDAP_URL', 'KERBEROS_SERVICE', 'JWT_SECRET', 'JWT_KEYS_DIR'];
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -91,12 +119,85 @@ function hl7Config(env: NodeJS.ProcessEnv): Hl7Config {
     unknownLocations: choice(env, 'HL7_UNKNOWN_LOCATIONS', ['create', 'reject'] as const, 'create'),
     releasedBedStatus: choice(env, 'HL7_RELEASED_BED_STATUS', ['U', 'H'] as const, 'U'),
     timeZone: timeZone(env),
+    allowedPeers: allowedPeers(env.MLLP_ALLOWED_PEERS),
+  };
+}
+
+/** MLLP_ALLOWED_PEERS: `10.1.2.3, 10.20.0.0/16, ::1` as a BlockList; each entry checked. */
+function allowedPeers(raw: string | undefined): BlockList | undefined {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 0) return undefined;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const type = isIPv6(address) ? 'ipv6' : isIPv4(address) ? 'ipv4' : undefined;
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    if (!type || (bits !== undefined && (!Number.isInteger(bits) || bits < 0 || bits > (type === 'ipv4' ? 32 : 128)))) {
+      throw new ConfigError(`MLLP_ALLOWED_PEERS: "${entry}" is not an IP address or CIDR block`);
+    }
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, bits, type);
+  }
+  return list;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string, why: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is required ${why}`);
+  return value;
+}
+
+function ldapSettings(env: NodeJS.ProcessEnv): LdapSettings | undefined {
+  const url = env.LDAP_URL || undefined;
+  if (!url) return undefined;
+  if (!/^ldaps?:\/\//.test(url)) throw new ConfigError('LDAP_URL must start with ldap:// or ldaps://');
+  const why = 'with LDAP_URL (the service account that searches the directory)';
+  return {
+    url,
+    bindDN: required(env, 'LDAP_BIND_DN', why),
+    bindCredentials: required(env, 'LDAP_BIND_CREDENTIALS', why),
+    searchBase: required(env, 'LDAP_SEARCH_BASE', 'with LDAP_URL (where users are searched)'),
+    searchFilter: env.LDAP_SEARCH_FILTER || undefined,
+    groupSearchBase: env.LDAP_GROUP_SEARCH_BASE || undefined,
+    groupSearchFilter: env.LDAP_GROUP_SEARCH_FILTER || undefined,
+    tlsCaFile: env.LDAP_TLS_CA_FILE || undefined,
+    startTls: env.LDAP_STARTTLS === 'true',
+  };
+}
+
+function authConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): AuthConfig | undefined {
+  if (!AUTH_VARIABLES.some((name) => Boolean(env[name]))) return undefined;
+  const kerberosService = env.KERBEROS_SERVICE || undefined;
+  if (kerberosService && !env.KRB5_KTNAME) throw new ConfigError('KERBEROS_SERVICE needs KRB5_KTNAME, the service keytab');
+  if (!env.JWT_SECRET && !env.JWT_KEYS_DIR) {
+    throw new ConfigError('with authentication configured, JWT_SECRET (32 characters or more) or JWT_KEYS_DIR is needed to sign the bearer tokens of /auth/token');
+  }
+  return {
+    ldap: ldapSettings(env),
+    kerberosService,
+    jwt: {
+      secret: env.JWT_SECRET || undefined,
+      previousSecrets: (env.JWT_PREVIOUS_SECRETS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      keysDir: env.JWT_KEYS_DIR || undefined,
+      issuer: env.JWT_ISSUER || publicUrl || 'passerelle',
+      audience: env.JWT_AUDIENCE || 'passerelle',
+      lifetimeSeconds: integer(env, 'TOKEN_LIFETIME_SECONDS', 900, 30, 86_400),
+    },
+    roleMapFile: env.AUTH_ROLE_MAP || undefined,
+    failures: {
+      perUser: integer(env, 'AUTH_FAILURES_PER_USER', 5, 1, 1000),
+      perAddress: integer(env, 'AUTH_FAILURES_PER_ADDRESS', 20, 1, 100_000),
+      windowSeconds: integer(env, 'AUTH_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+    realm: env.AUTH_REALM || 'Passerelle',
   };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  const publicUrl = env.PUBLIC_URL?.replace(/\/$/, '') || undefined;
+  const auth = authConfig(env, publicUrl);
   const config: Config = {
     host: env.HOST || '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -107,11 +208,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 16, 1, 1000),
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: integer(env, 'FHIR_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 2 ** 31),
-    publicUrl: env.PUBLIC_URL?.replace(/\/$/, '') || undefined,
+    publicUrl,
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
-    authConfigured: AUTH_VARIABLES.some((name) => Boolean(env[name])),
+    authConfigured: auth !== undefined,
     hl7: hl7Config(env),
     dicomweb: { maxRequestBytes: integer(env, 'DICOMWEB_MAX_REQUEST_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER) },
+    auth,
   };
   if (!config.authConfigured && !isLoopback(config.host)) {
     throw new ConfigError(`HOST=${config.host} is not a loopback address and no authentication is configured: refusing to serve patient data to the network. Configure LDAP or Kerberos, or bind to 127.0.0.1.`);

@@ -37,6 +37,7 @@ export function startMllp(pipeline: Hl7Pipeline, config: Config, logger: Logger)
     maxMessageBytes: hl7.maxMessageBytes,
     idleTimeoutMs: hl7.idleTimeoutSeconds === 0 ? NEVER_MS : hl7.idleTimeoutSeconds * 1000,
     ...(tls ? { tls } : {}),
+    ...(hl7.allowedPeers ? { allowedPeers: hl7.allowedPeers } : {}),
     logger,
     handler: {
       handle: async (payload) => (await pipeline.receive(payload, 'mllp')).ack ?? Buffer.alloc(0),

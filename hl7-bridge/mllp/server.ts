@@ -33,6 +33,8 @@ export interface MllpServerOptions {
   maxConnections?: number;
   /** With `ca`, client certificates are required and verified against it. */
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+  /** Peers allowed to connect (checked before any TLS handshake); absent: any. */
+  allowedPeers?: net.BlockList;
   handler: MllpHandler;
   logger: Logger;
 }
@@ -259,8 +261,15 @@ export async function startMllpServer(options: MllpServerOptions): Promise<MllpS
   let stopping = false;
   const requireClientCertificate = options.tls?.ca !== undefined;
 
+  const peerAllowed = (socket: net.Socket): boolean => {
+    const address = socket.remoteAddress ?? '';
+    if (!options.allowedPeers || options.allowedPeers.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4')) return true;
+    logger.warn({ peer: address, peerPort: socket.remotePort }, 'mllp connection refused: peer not in MLLP_ALLOWED_PEERS');
+    return false;
+  };
+
   const accept = (socket: net.Socket): void => {
-    if (stopping || (requireClientCertificate && !(socket instanceof tls.TLSSocket && socket.authorized))) {
+    if (stopping || socket.destroyed || !peerAllowed(socket) || (requireClientCertificate && !(socket instanceof tls.TLSSocket && socket.authorized))) {
       socket.destroy();
       return;
     }
@@ -276,6 +285,11 @@ export async function startMllpServer(options: MllpServerOptions): Promise<MllpS
       )
     : net.createServer({ allowHalfOpen: true }, accept);
   server.on('connection', (socket: net.Socket) => {
+    // Over TLS, refused before the handshake (plain TCP: `accept` checks).
+    if (options.tls && !peerAllowed(socket)) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });

@@ -264,6 +264,23 @@ describe('MLLP server', () => {
     await within(client.closed, 5000, 'the connection was not closed');
   });
 
+  it('refuses peers outside MLLP_ALLOWED_PEERS before reading anything, and serves those inside', async () => {
+    const { handler, state } = testHandler();
+    const elsewhere = new net.BlockList();
+    elsewhere.addSubnet('10.0.0.0', 8, 'ipv4');
+    const refusing = await start(handler, { allowedPeers: elsewhere });
+    const mark = logs.length;
+    const refused = await connect(refusing);
+    await assert.rejects(refused.send(message('NO1')));
+    assert.equal(state.handled.length, 0, 'nothing was handled');
+    assert.equal(logged('mllp connection refused: peer not in MLLP_ALLOWED_PEERS', mark).length, 1);
+
+    const loopback = new net.BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    const client = await connect(await start(handler, { allowedPeers: loopback }));
+    assert.deepEqual(await client.send(message('OK1')), ackFor('OK1'));
+  });
+
   it('ignores garbage before a block and answers the block, logging only the byte count', async () => {
     const { handler } = testHandler();
     const client = await connect(await start(handler));
