@@ -10,6 +10,11 @@ import {
 } from '../fhir/index.ts';
 import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { DicomFileStore, dicomwebRouter } from '../dicomweb/index.ts';
+import { auditTrail } from '../auth/audit-trail.ts';
+import { authenticate, callerOf, requireCapability, requireDicomweb } from '../auth/middleware.ts';
+import { tokenRouter } from '../auth/token-route.ts';
+import { clientsRouter } from '../auth/clients-route.ts';
+import type { AuthWiring } from './auth.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -30,6 +35,8 @@ export interface AppDependencies {
   hl7?: { pipeline: Hl7Pipeline; maxMessageBytes: number };
   /** The DICOMweb server, served at /dicomweb when given: where its files live and the largest STOW request. */
   dicomweb?: { dicomDir: string; maxRequestBytes: number };
+  /** Authentication, roles and the audit trail; absent: loopback-only mode, nothing checked or audited. */
+  auth?: AuthWiring;
 }
 
 export function createApp(deps: AppDependencies): Express {
@@ -76,6 +83,16 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  const { auth } = deps;
+  if (auth) {
+    app.use(auditTrail({ repo: auth.auditRepo, source: auth.auditSource, onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written') }));
+    app.use('/auth', tokenRouter(auth.authenticator, auth.tokens));
+    for (const path of ['/fhir', '/dicomweb', '/hl7', '/admin']) app.use(path, authenticate(auth.authenticator, auth.roleMap));
+    app.use('/admin', requireCapability('admin'));
+    app.use('/hl7', requireCapability('hl7:ingest'));
+    app.use('/dicomweb', requireDicomweb());
+    app.use('/admin/clients', clientsRouter(db, auth.roleMap));
+  }
   if (deps.hl7) {
     app.use('/hl7/v2', hl7HttpRouter(deps.hl7));
     app.use('/admin/hl7', hl7AdminRouter({ db, pipeline: deps.hl7.pipeline }));
@@ -91,7 +108,10 @@ export function createApp(deps: AppDependencies): Express {
       onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in DICOMweb request'),
     }));
   }
-  app.use('/fhir', fhirExpressRouter({ router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir` }));
+  app.use('/fhir', fhirExpressRouter({
+    router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir`,
+    accessOf: (req) => (req.res ? callerOf(req.res)?.access : undefined),
+  }));
   app.use((req, res) => {
     res.locals.route = `${req.method} (unmatched)`;
     res.status(404).json({ error: 'not found' });

@@ -49,6 +49,8 @@ export interface LdapSettings {
   groupSearchFilter: string | undefined;
   tlsCaFile: string | undefined;
   startTls: boolean;
+  /** Simple binds over plain ldap:// to a host that is not loopback (passwords in clear): refused unless set. */
+  allowCleartextPasswords: boolean;
 }
 
 /** The DICOMweb server's settings. */
@@ -162,6 +164,7 @@ function ldapSettings(env: NodeJS.ProcessEnv): LdapSettings | undefined {
     groupSearchFilter: env.LDAP_GROUP_SEARCH_FILTER || undefined,
     tlsCaFile: env.LDAP_TLS_CA_FILE || undefined,
     startTls: env.LDAP_STARTTLS === 'true',
+    allowCleartextPasswords: env.LDAP_ALLOW_CLEARTEXT === 'true',
   };
 }
 

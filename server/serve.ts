@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.ts';
 import { createHl7Pipeline, startMllp } from './hl7.ts';
 import type { MllpServer } from '../hl7-bridge/index.ts';
 import { migrate } from './migrations.ts';
+import { createAuth } from './auth.ts';
 
 export interface RunningServer {
   server: Server;
@@ -34,10 +35,12 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const profiles = loadProfiles();
   const hooks = [bedAvailabilityRule];
   const pipeline = createHl7Pipeline(db, { profiles, hooks, logger, config });
+  const auth = config.auth && createAuth(db, config.auth, { profiles, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
   const app = createApp({
     db, logger, metrics: createMetrics(), profiles, hooks, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
     dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
+    ...(auth ? { auth } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -66,6 +69,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
       await closed;
       await mllpClosed;
       clearTimeout(grace);
+      await auth?.close();
       await db.close();
       logger.info('stopped');
     })();
