@@ -9,12 +9,13 @@ import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../profil
 import { createApp } from './app.ts';
 import { isLoopback, type Config } from './config.ts';
 import { openDatabase } from './database/open.ts';
-import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createHl7Pipeline, startMllp } from './hl7.ts';
 import type { MllpServer } from '../hl7-bridge/index.ts';
 import { migrate } from './migrations.ts';
 import { createAuth } from './auth.ts';
+import { MllpGuard } from '../auth/mllp-guard.ts';
+import { safeError, type Logger } from './logger.ts';
 
 export interface RunningServer {
   server: Server;
@@ -51,7 +52,11 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, DICOMweb at /dicomweb, HL7 v2 at /hl7/v2');
   let mllp: MllpServer | undefined;
   try {
-    mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger);
+    const guard = auth && new MllpGuard({
+      db, roleMap: auth.roleMap, auditRepo: auth.auditRepo, source: auth.auditSource,
+      onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
+    });
+    mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
   } catch (err) {
     server.close();
     await db.close();
