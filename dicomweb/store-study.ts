@@ -10,7 +10,7 @@
  */
 import type { Database, Queryable, Repository } from '../fhir/index.ts';
 import type { DicomFileStore } from './file-store.ts';
-import { storedState, upsertSeriesAndInstance, upsertStudy, type IndexedInstance } from './index-writer.ts';
+import { pruneEmpty, storedState, upsertSeriesAndInstance, upsertStudy, type IndexedInstance } from './index-writer.ts';
 import { syncImagingStudy } from './imaging-study.ts';
 import type { ParsedInstance } from './part10.ts';
 import { FAILURE_REASON, StoreFailure } from './store-failure.ts';
@@ -92,6 +92,8 @@ async function indexStudy(
     if (before && before.file_path !== item.filePath) replacedPaths.push(before.file_path);
     await upsertSeriesAndInstance(tx, item);
   }
+  // A study created for instances that were all refused must not stay behind, empty.
+  if (refused.size > 0) await pruneEmpty(tx, [studyUid]);
   if (changed.length > 0) await syncImagingStudy(repo, tx, studyUid);
   return { refused, replacedPaths };
 }

@@ -112,6 +112,18 @@ describe('STOW-RS refusals, with nothing stored half-way', () => {
     assert.ok(await server.repo.read('ImagingStudy', CT_STUDY));
   });
 
+  it('refuses an instance already stored under another study (0xA900) and leaves no empty study behind', async () => {
+    // The CT is stored (previous test); the same instance sent as part of another study:
+    const moved = Buffer.from(CT);
+    const at = moved.indexOf(Buffer.from(CT_STUDY));
+    moved.write(CT_STUDY.slice(0, -1) + '9', at, 'latin1');
+    const { body, contentType } = multipartBody([{ body: moved }]);
+    const answer = await post(server, '/studies', body, contentType);
+    assert.equal(answer.status, 409);
+    assert.deepEqual(failureReasons(answer), [DOES_NOT_MATCH]);
+    assert.deepEqual(await server.db.query('SELECT 1 FROM dicom_study WHERE study_uid = $1', [`${CT_STUDY.slice(0, -1)}9`]), []);
+  });
+
   it('rolls everything back when the transaction fails after the file was placed: 409, 0x0110', async () => {
     // A real failure inside the transaction: the database refuses the instance row.
     await server.db.exec(`
