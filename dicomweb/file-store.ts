@@ -84,18 +84,34 @@ export class DicomFileStore {
   }
 }
 
+/** Chunks are written in batches of about this size: fewer system calls for a large part. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 function spoolFile(path: string, handle: FileHandle): SpoolFile {
   const hash: Hash = createHash('sha256');
   let size = 0;
   let closed = false;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const chunks = batch;
+    batch = [];
+    batchBytes = 0;
+    await handle.writev(chunks);
+  };
   return {
     path,
     async write(chunk) {
       hash.update(chunk);
       size += chunk.length;
-      await handle.write(chunk);
+      // Node gives each socket read its own buffer, never reused: holding the chunk is safe.
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) await flush();
     },
     async finish() {
+      await flush();
       await handle.sync();
       await handle.close();
       closed = true;

@@ -37,7 +37,9 @@ export function readPart10(bytes: Uint8Array): { meta: DcmjsDataset; dict: Dcmjs
   if (bytes.length < PREAMBLE_AND_PREFIX || Buffer.from(bytes.buffer, bytes.byteOffset + 128, 4).toString('latin1') !== 'DICM') {
     throw cannotUnderstand('not a DICOM Part 10 file: no "DICM" prefix after the 128-byte preamble');
   }
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // dcmjs reads an ArrayBuffer: the bytes' own when they fill it (a large part), else a copy of them.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   try {
     return dcmjs.data.DicomMessage.readFile(buffer, { noCopy: true });
   } catch (err) {
