@@ -87,7 +87,10 @@ export function createApp(deps: AppDependencies): Express {
   if (auth) {
     app.use(auditTrail({ repo: auth.auditRepo, source: auth.auditSource, onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written') }));
     app.use('/auth', tokenRouter(auth.authenticator, auth.tokens));
-    for (const path of ['/fhir', '/dicomweb', '/hl7', '/admin']) app.use(path, authenticate(auth.authenticator, auth.roleMap));
+    const login = authenticate(auth.authenticator, auth.roleMap);
+    // The CapabilityStatement stays public: clients read it to learn how to authenticate.
+    app.use('/fhir', (req, res, next) => (req.path === '/metadata' && req.method === 'GET' ? next() : login(req, res, next)));
+    for (const path of ['/dicomweb', '/hl7', '/admin']) app.use(path, login);
     app.use('/admin', requireCapability('admin'));
     app.use('/hl7', requireCapability('hl7:ingest'));
     app.use('/dicomweb', requireDicomweb());

@@ -99,6 +99,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     assert.equal(((await res.json()) as OperationOutcome).issue[0]?.code, 'login');
     assert.equal((await get('/dicomweb/studies')).status, 401);
     assert.equal((await get('/admin/hl7/messages')).status, 401);
+    assert.equal((await get('/fhir/metadata')).status, 200, 'the CapabilityStatement stays public');
   });
 
   it('lets a clinician in with LDAP credentials, and refuses a wrong password', async () => {
