@@ -13,14 +13,13 @@
  * KDC is a failure, never a skip.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import kerberos from 'kerberos';
+import { freePort, inDaemonDir, requireBinary } from './daemon.ts';
 
 const run = promisify(execFile);
 
@@ -55,50 +54,9 @@ export interface Kdc {
   stop(): Promise<void>;
 }
 
+/** The Debian package of each binary, and who needs it: for requireBinary's error. */
 const PACKAGES: Record<string, string> = { krb5kdc: 'krb5-kdc', kdb5_util: 'krb5-kdc', 'kadmin.local': 'krb5-admin-server', kinit: 'krb5-user' };
-
-async function requireBinary(name: string): Promise<string> {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      await run('test', ['-x', candidate]);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(`${name} is not installed: the Kerberos tests need a real MIT KDC (apt-get install ${PACKAGES[name] ?? name}; .ci/run installs it)`);
-}
-
-/** A port free for both TCP and UDP on loopback (the KDC listens on both). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = net.createServer().listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    const socket = dgram.createSocket('udp4');
-    const free = await new Promise<boolean>((resolve) => {
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    socket.close();
-    if (free) return port;
-  }
-  throw new Error('no free port for the KDC');
-}
-
-/**
- * Runs the daemon under a shell that also watches our stdin pipe: if this test process dies,
- * even by SIGKILL, the pipe closes and the daemon is stopped, so no KDC outlives its test.
- */
-function spawnWatched(dir: string, binary: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  // $1 is the temp dir, removed once the daemon has exited: nothing is left behind either.
-  const script = 'dir=$1; shift; exec 3<&0; "$@" </dev/null & pid=$!; { read -r _ <&3; kill "$pid" 2>/dev/null; kill -CONT "$pid" 2>/dev/null; } & watcher=$!; wait "$pid"; code=$?; kill "$watcher" 2>/dev/null; rm -rf "$dir"; exit "$code"';
-  return spawn('sh', ['-c', script, 'sh', dir, binary, ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-}
+const NEED = 'the Kerberos tests need a real MIT KDC';
 
 async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -178,17 +136,11 @@ function withEnvironment<T>(vars: Record<string, string>, work: () => Promise<T>
 
 /** Creates the realm, its principals and keytab, and starts krb5kdc; resolves once it listens. */
 export async function startKdc(options: KdcOptions): Promise<Kdc> {
-  const [krb5kdc, kdb5Util, kadminLocal, kinit] = await Promise.all(['krb5kdc', 'kdb5_util', 'kadmin.local', 'kinit'].map(requireBinary)) as [string, string, string, string];
-  const dir = mkdtempSync(path.join(tmpdir(), 'passerelle-kdc-'));
-  let child: ChildProcess | undefined;
-  const onExit = () => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-  try {
+  const [krb5kdc, kdb5Util, kadminLocal, kinit] = await Promise.all(['krb5kdc', 'kdb5_util', 'kadmin.local', 'kinit'].map((name) => requireBinary(name, PACKAGES, NEED))) as [string, string, string, string];
+  return inDaemonDir<Kdc>('passerelle-kdc-', async (daemon) => {
+    const { dir } = daemon;
     const { realm } = options;
-    const port = await freePort();
+    const port = await freePort({ udp: true, daemon: 'the KDC' });
     const env: KdcEnv = {
       KRB5_CONFIG: path.join(dir, 'krb5.conf'),
       KRB5_KDC_PROFILE: path.join(dir, 'kdc.conf'),
@@ -215,14 +167,12 @@ export async function startKdc(options: KdcOptions): Promise<Kdc> {
     if (code !== 0 || /error|unknown|usage/i.test(kadminOutput)) throw new Error(`kadmin.local failed: ${kadminOutput}`);
 
     const started = Date.now();
-    child = spawnWatched(dir, krb5kdc, ['-n'], toolEnv);
+    const child = daemon.spawn(krb5kdc, ['-n'], toolEnv);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     await waitForPort(port, child, () => stderr);
     const startupMs = Date.now() - started;
 
-    const running = child;
-    let stopped: Promise<void> | undefined;
     const clientContext = (ccache: string, service: string) => withEnvironment({ KRB5_CONFIG: env.KRB5_CONFIG, KRB5CCNAME: `FILE:${ccache}` }, async () => {
       const client = await kerberos.initializeClient(service, { mechOID: kerberos.GSS_MECH_OID_SPNEGO });
       const token = await client.step('');
@@ -255,23 +205,7 @@ export async function startKdc(options: KdcOptions): Promise<Kdc> {
       ccachePath(name) {
         return path.join(dir, `ccache-${name}`);
       },
-      stop() {
-        stopped ??= (async () => {
-          if (running.exitCode === null && running.signalCode === null) {
-            const exited = once(running, 'exit');
-            // Closing the watcher's pipe stops krb5kdc (and the shell with it).
-            running.stdin?.end();
-            await exited;
-          }
-          rmSync(dir, { recursive: true, force: true });
-          process.removeListener('exit', onExit);
-        })();
-        return stopped;
-      },
+      stop: daemon.stop,
     };
-  } catch (error) {
-    onExit();
-    process.removeListener('exit', onExit);
-    throw error;
-  }
+  });
 }

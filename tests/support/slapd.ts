@@ -10,13 +10,11 @@
  * When slapd, ldapadd or openssl are missing this throws with the Debian package to install:
  * in CI a missing directory is a failure, never a skip.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, inDaemonDir, requireBinary } from './daemon.ts';
 
 const run = promisify(execFile);
 
@@ -69,31 +67,9 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
+/** The Debian package of each binary, and who needs it: for requireBinary's error. */
 const PACKAGES: Record<string, string> = { slapd: 'slapd', slapadd: 'slapd', ldapadd: 'ldap-utils', openssl: 'openssl' };
-
-/** Absolute path of a binary, looked up on PATH plus the sbin directories (slapd lives in /usr/sbin). */
-async function requireBinary(name: string): Promise<string> {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      await run('test', ['-x', candidate]);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(`${name} is not installed: the LDAP tests need a real OpenLDAP server (apt-get install ${PACKAGES[name] ?? name}; .ci/run installs it)`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const NEED = 'the LDAP tests need a real OpenLDAP server';
 
 /** A CA and a server certificate it signs, for `localhost` and 127.0.0.1 (both names clients may use). */
 async function makeCertificates(openssl: string, dir: string): Promise<void> {
@@ -179,16 +155,6 @@ function groupsLdif(users: SlapdUser[], extra: string[], posixGroups: SlapdPosix
   return `${[...groups, ...posix].join('\n\n')}\n`;
 }
 
-/**
- * Runs the daemon under a shell that also watches our stdin pipe: if this test process dies,
- * even by SIGKILL, the pipe closes and the daemon is stopped, so no slapd outlives its test.
- */
-function spawnWatched(dir: string, binary: string, args: string[]): ChildProcess {
-  // $1 is the temp dir, removed once the daemon has exited: nothing is left behind either.
-  const script = 'dir=$1; shift; exec 3<&0; "$@" </dev/null & pid=$!; { read -r _ <&3; kill "$pid" 2>/dev/null; kill -CONT "$pid" 2>/dev/null; } & watcher=$!; wait "$pid"; code=$?; kill "$watcher" 2>/dev/null; rm -rf "$dir"; exit "$code"';
-  return spawn('sh', ['-c', script, 'sh', dir, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
-}
-
 /** Retries ldapadd until slapd answers (it listens shortly after the database is open). */
 async function addOverLdap(ldapadd: string, url: string, caFile: string, rootPassword: string, file: string, started: number, child: ChildProcess): Promise<void> {
   let lastError: unknown;
@@ -209,16 +175,9 @@ async function addOverLdap(ldapadd: string, url: string, caFile: string, rootPas
 
 /** Starts a private slapd with `users` and `groups`; resolves once it answers over LDAP. */
 export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
-  const [slapd, slapadd, ldapadd, openssl] = await Promise.all(['slapd', 'slapadd', 'ldapadd', 'openssl'].map(requireBinary)) as [string, string, string, string];
-  const dir = mkdtempSync(path.join(tmpdir(), 'passerelle-slapd-'));
-  let child: ChildProcess | undefined;
-  // Safety net for a test process that ends without running its after() hooks.
-  const onExit = () => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-  try {
+  const [slapd, slapadd, ldapadd, openssl] = await Promise.all(['slapd', 'slapadd', 'ldapadd', 'openssl'].map((name) => requireBinary(name, PACKAGES, NEED))) as [string, string, string, string];
+  return inDaemonDir<Slapd>('passerelle-slapd-', async (daemon) => {
+    const { dir } = daemon;
     const rootPassword = 'root-secret';
     const bindPassword = 'service-secret';
     await makeCertificates(openssl, dir);
@@ -235,7 +194,7 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     const wrongHostUrls = { ldap: `ldap://127.0.0.2:${port}`, ldaps: `ldaps://127.0.0.2:${tlsPort}` };
     const listen = [url, ldapsUrl, wrongHostUrls.ldap, wrongHostUrls.ldaps].map((u) => `${u}/`).join(' ');
     // -d 0 keeps slapd in the foreground (our child's child, stopped through the watcher) without debug output.
-    child = spawnWatched(dir, slapd, ['-d', '0', '-f', path.join(dir, 'slapd.conf'), '-h', listen]);
+    const child = daemon.spawn(slapd, ['-d', '0', '-f', path.join(dir, 'slapd.conf'), '-h', listen]);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     try {
@@ -246,9 +205,7 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
     }
     const startupMs = Date.now() - started;
 
-    const running = child;
     const slapdPid = () => Number(readFileSync(path.join(dir, 'slapd.pid'), 'utf8').trim());
-    let stopped: Promise<void> | undefined;
     return {
       url,
       ldapsUrl,
@@ -265,23 +222,7 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
       resume() {
         process.kill(slapdPid(), 'SIGCONT');
       },
-      stop() {
-        stopped ??= (async () => {
-          if (running.exitCode === null && running.signalCode === null) {
-            const exited = once(running, 'exit');
-            // Closing the watcher's pipe stops slapd (and the shell with it).
-            running.stdin?.end();
-            await exited;
-          }
-          rmSync(dir, { recursive: true, force: true });
-          process.removeListener('exit', onExit);
-        })();
-        return stopped;
-      },
+      stop: daemon.stop,
     };
-  } catch (error) {
-    onExit();
-    process.removeListener('exit', onExit);
-    throw error;
-  }
+  });
 }
