@@ -9,7 +9,7 @@ import type { DicomJson } from './dicom-json.ts';
 import { toDicomJson } from './dataset-json.ts';
 import { cannotUnderstand } from './store-failure.ts';
 import { isUid } from './uids.ts';
-import { isNative } from './transfer-syntaxes.ts';
+import { isNative } from './pixels/index.ts';
 
 // dcmjs logs through loglevel; its warnings can quote element values, which may be patient data.
 dcmjs.log.setLevel('silent');

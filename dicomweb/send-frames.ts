@@ -12,9 +12,8 @@ import { parseAccept } from './multipart/index.ts';
 import { multipartContentType, randomBoundary, writeMultipart, type OutgoingPart } from './multipart/index.ts';
 import { instancePath, readPart10 } from './part10.ts';
 import { instancesIn, type Scope, type StoredInstance } from './retrieve.ts';
-import { decodeFrameToNative, extractFrames, frameMediaType, FrameError, RenderUnsupported, type DicomDict } from './pixels/index.ts';
+import { decodeFrameToNative, extractFrames, frameCount, frameMediaType, FrameError, isNative, RenderUnsupported, type DicomDict } from './pixels/index.ts';
 import { concatBinary } from './dataset-json.ts';
-import { isNative } from './transfer-syntaxes.ts';
 import type { RouteContext } from './routes.ts';
 
 const OCTET_STREAM = 'application/octet-stream';
@@ -110,7 +109,7 @@ export async function sendBulkData(req: Request, res: Response, ctx: RouteContex
   const encapsulated = tag === '7FE00010' && !isNative(instance.transfer_syntax_uid);
   if (encapsulated) {
     // Encapsulated pixel data is its frames, each in its compressed media type (PS3.18 8.7.3.3.2).
-    const count = Number((dict['00280008']?.Value as unknown[] | undefined)?.[0] ?? 1) || 1;
+    const count = frameCount(dict as DicomDict);
     await sendFrames(req, res, ctx, scope, Array.from({ length: count }, (_, i) => i + 1).join(','));
     return;
   }
