@@ -44,6 +44,11 @@ export class Authenticator {
     this.#options = options;
   }
 
+  /** The methods offered, as restful-security-service codes for the CapabilityStatement. */
+  methods(): ('Kerberos' | 'Basic' | 'OAuth')[] {
+    return [...(this.#options.kerberosService ? (['Kerberos'] as const) : []), 'Basic', 'OAuth'];
+  }
+
   /** The challenges of a 401, one per method offered (RFC 7235 4.1). */
   challenges(): string[] {
     const challenges: string[] = [];

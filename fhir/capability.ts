@@ -14,6 +14,8 @@ export interface CapabilityInput {
   softwareVersion: string;
   profiles: StructureDefinition[];
   operations: Operation[];
+  /** The authentication methods offered (restful-security-service codes), when any is configured. */
+  security?: ('Kerberos' | 'Basic' | 'OAuth')[];
 }
 
 const INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
@@ -36,6 +38,14 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
     rest: [
       {
         mode: 'server',
+        ...(input.security?.length
+          ? {
+              security: {
+                service: input.security.map((code) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code }] })),
+                description: 'Every request is authenticated by one of these services and authorised by role.',
+              },
+            }
+          : {}),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         operation: input.operations
           .filter((op) => op.definition.system)

@@ -49,7 +49,10 @@ export function createApp(deps: AppDependencies): Express {
     operations,
     bundles: bundleProcessor,
     capabilityStatement: () =>
-      capabilityStatement({ baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: VERSION, profiles: profiles.all(), operations: operations.all() }),
+      capabilityStatement({
+        baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: VERSION, profiles: profiles.all(), operations: operations.all(),
+        ...(deps.auth ? { security: deps.auth.authenticator.methods() } : {}),
+      }),
     onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in FHIR request'),
   });
 

@@ -72,6 +72,8 @@ describe('Kerberos single sign-on over HTTP (real KDC and slapd)', () => {
     const res = await fetch(`${base}/fhir/Patient`);
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Negotiate, Basic/);
+    const capability = (await (await fetch(`${base}/fhir/metadata`)).json()) as { rest: { security?: { service: { coding: { code: string }[] }[] } }[] };
+    assert.deepEqual(capability.rest[0]?.security?.service.map((s) => s.coding[0]?.code), ['Kerberos', 'Basic', 'OAuth'], 'the CapabilityStatement says how to authenticate');
   });
 
   it('lets a user with a ticket in without a password, with the roles of their directory groups, and authenticates itself back', async () => {
