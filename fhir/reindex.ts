@@ -36,6 +36,7 @@ export async function reindexAll(db: Database, options: ReindexOptions = {}): Pr
       versionId: Number(row.version_id),
       lastUpdated: '1970-01-01T00:00:00Z', // unused in index mode
       method: 'PUT',
+      interaction: 'update', // unused in index mode: a reindex is not a change
       content: undefined,
       index: extractIndexRows(row.content),
       previousIndexMask: ALL_INDEX_TABLES,

@@ -167,7 +167,7 @@ export class Repository {
       return this.transaction((repo) => repo.insertPrepared(items));
     }
     const lastUpdated = new Date().toISOString();
-    const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', lastUpdated, 0));
+    const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', 'create', lastUpdated, 0));
     const writes = versions.map((v) => v.write);
     await (this.#batcher ? this.#batcher.write(writes) : this.#store(writes));
     for (const { resource } of versions) {
@@ -193,12 +193,13 @@ export class Repository {
       }
       const prepared = this.prepare(resource);
       const versionId = current ? Number(current.version_id) + 1 : 1;
-      const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', new Date().toISOString(), current?.index_mask ?? 0);
+      const created = !current || current.deleted;
+      const version = storedVersion(prepared, id, versionId, options.method ?? 'PUT', created ? 'create' : 'update', new Date().toISOString(), current?.index_mask ?? 0);
       await repo.#store([version.write]);
       if (repo.#hooked(resource.resourceType)) {
         await repo.#afterWrite({ resourceType: resource.resourceType, id, before: current?.content ?? undefined, after: version.resource });
       }
-      return { resource: version.resource, created: !current || current.deleted, changed: true };
+      return { resource: version.resource, created, changed: true };
     });
   }
 
@@ -232,6 +233,7 @@ export class Repository {
         versionId: Number(current.version_id) + 1,
         lastUpdated: new Date().toISOString(),
         method: 'DELETE',
+        interaction: 'delete',
         content: undefined,
         index: emptyIndexRows(),
         previousIndexMask: current.index_mask,
@@ -341,12 +343,14 @@ export class Repository {
 }
 
 /** The stored form of a prepared resource (id and meta set by the server) and its version write. */
-function storedVersion(prepared: PreparedResource, id: string, versionId: number, method: VersionWrite['method'], lastUpdated: string, previousIndexMask: number): { resource: Resource; write: VersionWrite } {
+function storedVersion(
+  prepared: PreparedResource, id: string, versionId: number, method: VersionWrite['method'], interaction: VersionWrite['interaction'], lastUpdated: string, previousIndexMask: number,
+): { resource: Resource; write: VersionWrite } {
   const { resource: input, index } = prepared;
   const resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } } as Resource;
   return {
     resource,
-    write: { resourceType: resource.resourceType, id, versionId, lastUpdated, method, content: resource, index, previousIndexMask },
+    write: { resourceType: resource.resourceType, id, versionId, lastUpdated, method, interaction, content: resource, index, previousIndexMask },
   };
 }
 

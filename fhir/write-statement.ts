@@ -15,6 +15,8 @@ export interface VersionWrite {
   versionId: number;
   lastUpdated: string;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** What the change feed reports (a PUT may create, a create may follow a deletion). */
+  interaction: 'create' | 'update' | 'delete';
   /** The resource as stored, or undefined for a deletion. */
   content: object | undefined;
   index: IndexRows;
@@ -60,10 +62,10 @@ export type WriteMode = 'version' | 'index';
 export const ALL_INDEX_TABLES = TABLES.reduce((mask, _, i) => mask | bit(i), 0);
 
 function buildSql(insertMask: number, deleteMask: number, mode: WriteMode): string {
-  let n = 7;
+  let n = 8;
   const parts = [
-    `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[])
-       AS v(resource_type, id, version_id, last_updated, method, content, index_mask))`,
+    `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[])
+       AS v(resource_type, id, version_id, last_updated, method, content, index_mask, interaction))`,
     ...(mode === 'index'
       ? [`cur AS (UPDATE fhir_resource r SET index_mask = v.index_mask FROM v WHERE r.resource_type = v.resource_type AND r.id = v.id)`]
       : [
@@ -73,6 +75,9 @@ function buildSql(insertMask: number, deleteMask: number, mode: WriteMode): stri
          deleted = EXCLUDED.deleted, content = EXCLUDED.content, index_mask = EXCLUDED.index_mask)`,
           `hist AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, method, content)
        SELECT resource_type, id, version_id, last_updated, method, content::jsonb FROM v)`,
+          // The change feed's row, in the same statement: it commits exactly when the version does.
+          `chg AS (INSERT INTO fhir_change (resource_type, id, version_id, interaction, at)
+       SELECT resource_type, id, version_id, interaction, last_updated FROM v)`,
         ]),
   ];
   TABLES.forEach(({ table, columns }, i) => {
@@ -110,6 +115,7 @@ export function writeStatement(writes: VersionWrite[], mode: WriteMode = 'versio
     writes.map((w) => w.method),
     writes.map((w) => (w.content === undefined ? null : JSON.stringify(w.content))),
     masks,
+    writes.map((w) => w.interaction),
   ];
   TABLES.forEach(({ name: kind }, i) => {
     if (!(insertMask & bit(i))) return;

@@ -5,7 +5,7 @@ import { emptyIndexRows } from '../../fhir/search/index-rows.ts';
 import type { VersionWrite } from '../../fhir/write-statement.ts';
 
 const write = (id: string): VersionWrite => ({
-  resourceType: 'Patient', id, versionId: 1, lastUpdated: '2026-11-22T10:00:00Z', method: 'POST', content: {}, index: emptyIndexRows(), previousIndexMask: 0,
+  resourceType: 'Patient', id, versionId: 1, lastUpdated: '2026-11-22T10:00:00Z', method: 'POST', interaction: 'create', content: {}, index: emptyIndexRows(), previousIndexMask: 0,
 });
 
 describe('write batcher', () => {
