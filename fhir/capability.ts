@@ -16,6 +16,8 @@ export interface CapabilityInput {
   operations: Operation[];
   /** The authentication methods offered (restful-security-service codes), when any is configured. */
   security?: ('Kerberos' | 'Basic' | 'OAuth')[];
+  /** Where websocket Subscriptions bind (`ws://host/fhir/ws`), when they are served. */
+  websocketUrl?: string;
 }
 
 const INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
@@ -38,6 +40,9 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
     rest: [
       {
         mode: 'server',
+        ...(input.websocketUrl
+          ? { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket', valueUri: input.websocketUrl }] }
+          : {}),
         ...(input.security?.length
           ? {
               security: {

@@ -5,9 +5,7 @@
 import express, { type Express } from 'express';
 import { readFileSync } from 'node:fs';
 import type { StructureDefinition } from '@medplum/fhirtypes';
-import {
-  bundleProcessor, capabilityStatement, coreOperations, fhirExpressRouter, FhirRouter, ProfileRegistry, Repository, type Database, type Operation, type WriteHook,
-} from '../fhir/index.ts';
+import { fhirExpressRouter, ProfileRegistry, Repository, type Database, type FhirRouter, type Operation, type WriteHook } from '../fhir/index.ts';
 import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { DicomFileStore, dicomwebRouter } from '../dicomweb/index.ts';
 import { auditTrail } from '../auth/audit-trail.ts';
@@ -15,6 +13,7 @@ import { authenticate, callerOf, requireCapability, requireDicomweb } from '../a
 import { tokenRouter } from '../auth/token-route.ts';
 import { clientsRouter } from '../auth/clients-route.ts';
 import type { AuthWiring } from './auth.ts';
+import { createFhirRouter } from './fhir-router.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -35,6 +34,8 @@ export interface AppDependencies {
   hl7?: { pipeline: Hl7Pipeline; maxMessageBytes: number };
   /** The DICOMweb server, served at /dicomweb when given: where its files live and the largest STOW request. */
   dicomweb?: { dicomDir: string; maxRequestBytes: number };
+  /** The FHIR router (shared with other entry points); absent: one is made from the above. */
+  router?: FhirRouter;
   /** Authentication, roles and the audit trail; absent: loopback-only mode, nothing checked or audited. */
   auth?: AuthWiring;
 }
@@ -42,19 +43,14 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { db, logger, metrics } = deps;
   const profiles = new ProfileRegistry(deps.profiles);
-  const operations = coreOperations(deps.operations);
-  const repository = new Repository(db, profiles, { hooks: deps.hooks });
-  const router = new FhirRouter({
-    repo: repository,
-    operations,
-    bundles: bundleProcessor,
-    capabilityStatement: () =>
-      capabilityStatement({
-        baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: VERSION, profiles: profiles.all(), operations: operations.all(),
-        ...(deps.auth ? { security: deps.auth.authenticator.methods() } : {}),
-      }),
-    onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in FHIR request'),
+  const router = deps.router ?? createFhirRouter({
+    db, logger, profiles, softwareVersion: VERSION,
+    ...(deps.hooks ? { hooks: deps.hooks } : {}),
+    ...(deps.operations ? { operations: deps.operations } : {}),
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    ...(deps.auth ? { security: deps.auth.authenticator.methods() } : {}),
   });
+  const repository = router.options.repo;
 
   const app = express();
   app.disable('x-powered-by');
@@ -86,6 +82,12 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // WebSocket endpoints answer upgrade requests only (server/events.ts); a plain GET is told so.
+  for (const path of ['/events', '/fhir/ws']) {
+    app.get(path, (_req, res) => {
+      res.status(426).set('Upgrade', 'websocket').type('text/plain').send(`${path} is a WebSocket endpoint: connect with Upgrade: websocket\n`);
+    });
+  }
   const { auth } = deps;
   if (auth) {
     app.use(auditTrail({ repo: auth.auditRepo, source: auth.auditSource, onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written') }));

@@ -24,6 +24,7 @@ export interface Config {
   authConfigured: boolean;
   hl7: Hl7Config;
   dicomweb: DicomwebConfig;
+  events: EventsConfig;
   /** Undefined when no authentication is configured (loopback-only mode). */
   auth: AuthConfig | undefined;
 }
@@ -57,6 +58,28 @@ export interface LdapSettings {
 export interface DicomwebConfig {
   /** Largest STOW-RS request, in bytes (413 beyond); requests stream, so this bounds disk use, not memory. */
   maxRequestBytes: number;
+}
+
+/** The change feed's settings: its readers, its retention, and the AMQP bridge. */
+export interface EventsConfig {
+  /** How often the feed is read for new changes, in ms (the floor of notification latency). */
+  pollMs: number;
+  /** Hours delivered changes stay in the feed (for live readers catching up) before they are pruned. */
+  retentionHours: number;
+  /** Undefined: no AMQP bridge. */
+  amqp: AmqpConfig | undefined;
+  /** Rest-hook notifications: attempts before a Subscription is set to `error`. */
+  restHookMaxAttempts: number;
+}
+
+export interface AmqpConfig {
+  url: string;
+  /** The topic exchange changes are published to. */
+  exchange: string;
+  /** Unacknowledged inbound messages per queue. */
+  prefetch: number;
+  /** The inbound queues (empty setting: that queue is not consumed). */
+  queues: { hl7v2: string | undefined; fhir: string | undefined };
 }
 
 /** The HL7 v2 bridge's settings (MLLP listener and mapping). */
@@ -143,6 +166,36 @@ function allowedPeers(raw: string | undefined): BlockList | undefined {
   return list;
 }
 
+function eventsConfig(env: NodeJS.ProcessEnv): EventsConfig {
+  const url = env.AMQP_URL || undefined;
+  if (url && !/^amqps?:\/\//.test(url)) throw new ConfigError('AMQP_URL must start with amqp:// or amqps://');
+  return {
+    pollMs: integer(env, 'EVENTS_POLL_MS', 25, 1, 60_000),
+    retentionHours: integer(env, 'EVENTS_RETENTION_HOURS', 24, 0, 24 * 365),
+    amqp: url
+      ? {
+          url,
+          exchange: env.AMQP_EXCHANGE || 'passerelle.events',
+          prefetch: integer(env, 'AMQP_PREFETCH', 50, 1, 65_535),
+          queues: {
+            hl7v2: queueName(env, 'AMQP_INBOUND_HL7_QUEUE', 'passerelle.inbound.hl7v2'),
+            fhir: queueName(env, 'AMQP_INBOUND_FHIR_QUEUE', 'passerelle.inbound.fhir'),
+          },
+        }
+      : undefined,
+    restHookMaxAttempts: integer(env, 'SUBSCRIPTION_MAX_ATTEMPTS', 5, 1, 100),
+  };
+}
+
+/** A queue name setting: unset gives the default, empty turns the queue off. */
+function queueName(env: NodeJS.ProcessEnv, name: string, fallback: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw === '') return undefined;
+  if (raw.length > 255 || raw.startsWith('amq.')) throw new ConfigError(`${name} must be a queue name of up to 255 characters not starting with "amq.", not "${raw}"`);
+  return raw;
+}
+
 function required(env: NodeJS.ProcessEnv, name: string, why: string): string {
   const value = env[name];
   if (!value) throw new ConfigError(`${name} is required ${why}`);
@@ -216,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authConfigured: auth !== undefined,
     hl7: hl7Config(env),
     dicomweb: { maxRequestBytes: integer(env, 'DICOMWEB_MAX_REQUEST_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER) },
+    events: eventsConfig(env),
     auth,
   };
   if (!config.authConfigured && !isLoopback(config.host)) {

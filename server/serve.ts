@@ -4,9 +4,11 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { loadR4Definitions } from '../fhir/index.ts';
+import { loadR4Definitions, ProfileRegistry } from '../fhir/index.ts';
 import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../profiles/index.ts';
-import { createApp } from './app.ts';
+import { createApp, VERSION } from './app.ts';
+import { createFhirRouter } from './fhir-router.ts';
+import { startEvents, type RunningEvents } from './events.ts';
 import { isLoopback, type Config } from './config.ts';
 import { openDatabase } from './database/open.ts';
 import { createMetrics } from './metrics.ts';
@@ -37,8 +39,13 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const hooks = [bedAvailabilityRule];
   const pipeline = createHl7Pipeline(db, { profiles, hooks, logger, config });
   const auth = config.auth && createAuth(db, config.auth, { profiles, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
+  const router = createFhirRouter({
+    db, logger, profiles: new ProfileRegistry(profiles), hooks, operations: hospitalOperations, softwareVersion: VERSION,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(auth ? { security: auth.authenticator.methods() } : {}),
+  });
   const app = createApp({
-    db, logger, metrics: createMetrics(), profiles, hooks, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
+    db, logger, metrics: createMetrics(), profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
     dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
     ...(auth ? { auth } : {}),
@@ -51,7 +58,10 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, DICOMweb at /dicomweb, HL7 v2 at /hl7/v2');
   let mllp: MllpServer | undefined;
+  let events: RunningEvents | undefined;
   try {
+    events = await startEvents({ db, config, logger, router, hl7: pipeline, auth });
+    events.attach(server);
     const guard = auth && new MllpGuard({
       db, roleMap: auth.roleMap, auditRepo: auth.auditRepo, source: auth.auditSource,
       onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
@@ -59,6 +69,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
   } catch (err) {
     server.close();
+    await events?.stop();
     await db.close();
     throw err;
   }
@@ -68,11 +79,13 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     stopping ??= (async () => {
       logger.info('shutting down: no new connections, finishing requests in flight');
       const mllpClosed = mllp?.close(config.shutdownGraceSeconds * 1000);
+      const eventsStopped = events?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
       await closed;
       await mllpClosed;
+      await eventsStopped;
       clearTimeout(grace);
       await auth?.close();
       await db.close();
