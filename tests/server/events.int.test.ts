@@ -1,0 +1,115 @@
+/**
+ * The change feed as the server wires it, with authentication on: WebSocket upgrades are
+ * authenticated like any request (401 with the challenges without credentials or with a bad
+ * token; a bearer token in the Authorization header or, for browsers, `access_token`), and the
+ * stream sends only what the caller's role may read.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { loadR4Definitions, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
+import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../../profiles/index.ts';
+import { createApp, VERSION } from '../../server/app.ts';
+import { createAuth, type AuthWiring } from '../../server/auth.ts';
+import { loadConfig } from '../../server/config.ts';
+import { startEvents, type RunningEvents } from '../../server/events.ts';
+import { createFhirRouter } from '../../server/fhir-router.ts';
+import { createHl7Pipeline } from '../../server/hl7.ts';
+import { createLogger } from '../../server/logger.ts';
+import { createMetrics } from '../../server/metrics.ts';
+import { pgliteDriver } from '../support/database.ts';
+
+const SECRET = 'a-test-signing-secret-of-32-chars!';
+
+describe('change feed wiring with authentication', () => {
+  let dir: string;
+  let db: Database;
+  let auth: AuthWiring;
+  let events: RunningEvents;
+  let server: Server;
+  let base: string;
+  let repo: Repository;
+
+  const tokenFor = async (roles: string[]): Promise<string> =>
+    (await auth.tokens.issue({ id: 'uid=test', name: 'test', method: 'ldap', groups: [], roles })).access_token;
+
+  /** The HTTP status of a refused upgrade, with its WWW-Authenticate header. */
+  const refusal = (url: string, headers: Record<string, string> = {}): Promise<{ status: number; challenge: string | undefined }> =>
+    new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers });
+      socket.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'] }));
+      socket.once('open', () => reject(new Error('the upgrade was accepted')));
+      socket.once('error', () => undefined);
+    });
+
+  const open = async (url: string, headers: Record<string, string> = {}): Promise<{ socket: WebSocket; seen: string[] }> => {
+    const socket = new WebSocket(url, { headers });
+    const seen: string[] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { event: string; resourceType?: string };
+      seen.push(message.event === 'change' ? String(message.resourceType) : message.event);
+    });
+    await once(socket, 'open');
+    while (!seen.includes('open')) await new Promise((r) => setTimeout(r, 10));
+    return { socket, seen };
+  };
+
+  before(async () => {
+    loadR4Definitions();
+    dir = mkdtempSync(join(tmpdir(), 'passerelle-events-'));
+    const config = loadConfig({ JWT_SECRET: SECRET, EVENTS_POLL_MS: '10', DATA_DIR: dir });
+    db = await pgliteDriver.open();
+    const profiles = loadProfiles();
+    const logger = createLogger('silent');
+    repo = new Repository(db, new ProfileRegistry(profiles), { hooks: [bedAvailabilityRule] });
+    auth = createAuth(db, config.auth as NonNullable<typeof config.auth>, { profiles });
+    const router = createFhirRouter({ db, logger, profiles: new ProfileRegistry(profiles), hooks: [bedAvailabilityRule], operations: hospitalOperations, softwareVersion: VERSION });
+    const hl7 = createHl7Pipeline(db, { profiles, hooks: [bedAvailabilityRule], logger, config });
+    const app = createApp({ db, logger, metrics: createMetrics(), profiles, router, maxBodyBytes: 1024 * 1024, auth });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    events = await startEvents({ db, config, logger, router, hl7, auth });
+    events.attach(server);
+    const address = server.address();
+    base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  after(async () => {
+    await events.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await auth.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an upgrade without credentials or with a bad token, with the challenges', async () => {
+    const anonymous = await refusal(`${base}/events`);
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.challenge ?? '', /Bearer realm="Passerelle"/);
+    assert.equal((await refusal(`${base}/events`, { authorization: 'Bearer not-a-token' })).status, 401);
+    assert.equal((await refusal(`${base}/events?access_token=not-a-token`)).status, 401);
+  });
+
+  it('accepts a bearer token in the header or the query, and sends only what the role may read', async () => {
+    const clinician = await open(`${base}/events`, { authorization: `Bearer ${await tokenFor(['clinician'])}` });
+    const dispatch = await open(`${base}/events?access_token=${await tokenFor(['samu-dispatch'])}`);
+    await repo.create({ resourceType: 'Patient', name: [{ family: 'Durand' }] });
+    await repo.create({ resourceType: 'Location', status: 'active', name: 'Bloc 4' });
+    const deadline = Date.now() + 10_000;
+    while ((!clinician.seen.includes('Location') || !dispatch.seen.includes('Location')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(clinician.seen, ['open', 'Patient', 'Location']);
+    assert.deepEqual(dispatch.seen, ['open', 'Location'], 'dispatch sees no patient data');
+    clinician.socket.close();
+    dispatch.socket.close();
+  });
+
+  it('answers a plain GET of a WebSocket endpoint with 426', async () => {
+    const res = await fetch(`${base.replace('ws:', 'http:')}/events`);
+    assert.equal(res.status, 426);
+    assert.equal(res.headers.get('upgrade'), 'websocket');
+  });
+});
