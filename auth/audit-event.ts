@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Coding, ResourceType } from '@medplum/fhirtypes';
 import type { Principal } from './principal.ts';
 
-export type AccessChannel = 'fhir' | 'dicomweb' | 'hl7' | 'admin' | 'auth' | 'export';
+export type AccessChannel = 'fhir' | 'dicomweb' | 'hl7' | 'admin' | 'auth' | 'export' | 'events';
 export type AccessOutcome = 'success' | 'minor' | 'serious' | 'major';
 
 /** What the enforcement knows about one access, success or failure. */
@@ -33,7 +33,8 @@ export interface AccessRecord {
   /**
    * fhir: a restful-interaction code (read, vread, search, history, create, update, patch,
    * delete, operation, batch, transaction, capabilities); dicomweb: store, search, retrieve,
-   * delete; auth: login, logout, token; hl7: ingest; admin, export: the action's name.
+   * delete; auth: login, logout, token; hl7: ingest; events: stream (`/events`), websocket
+   * (`/fhir/ws`); admin, export: the action's name.
    */
   interaction: string;
   /** For `operation`: its name (`$find-available-beds`). */
@@ -117,6 +118,7 @@ function actionOf(record: AccessRecord): Action {
 function typeOf({ channel, interaction }: AccessRecord): Coding {
   switch (channel) {
     case 'fhir':
+    case 'events':
       return TYPE_REST;
     case 'dicomweb':
       return interaction === 'search' ? DICOM_TYPES.query : interaction === 'delete' ? DICOM_TYPES.deleted : DICOM_TYPES.transferred;

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Database, FhirRouter } from '../fhir/index.ts';
 import { attachWebSockets, type ConsumerRunner, LiveFeed, LiveStream, LocationIndex, pruneChanges, type UpgradeAuthenticator, type WebSocketEndpoints } from '../events/index.ts';
 import type { Hl7Pipeline } from '../hl7-bridge/index.ts';
+import { auditEvent, type AccessRecord } from '../auth/audit-event.ts';
 import { accessPolicy } from '../auth/policy.ts';
 import { permissionsOf } from '../auth/roles.ts';
 import type { AuthWiring } from './auth.ts';
@@ -56,7 +57,7 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
   return {
     attach(server) {
       sockets = attachWebSockets(server, [stream.endpoint()], {
-        ...(deps.auth ? { authenticate: upgradeAuthenticator(deps.auth) } : {}),
+        ...(deps.auth ? { authenticate: upgradeAuthenticator(deps.auth, logger) } : {}),
       });
     },
     async stop() {
@@ -69,21 +70,33 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
 }
 
 /**
- * Authenticates a WebSocket upgrade as any other request. Browsers cannot set headers on a
- * WebSocket, so a bearer token may also come as the `access_token` query parameter.
+ * Authenticates a WebSocket upgrade as any other request, and audits it (an AuditEvent per
+ * connection, allowed or refused, with the filters as its query; tokens redacted). Browsers
+ * cannot set headers on a WebSocket, so a bearer token may also come as `access_token`.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.3
  */
-function upgradeAuthenticator(auth: AuthWiring): UpgradeAuthenticator {
+function upgradeAuthenticator(auth: AuthWiring, logger: Logger): UpgradeAuthenticator {
   return async (req: IncomingMessage) => {
-    const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('access_token');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const token = url.searchParams.get('access_token');
     const authorization = req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
-    const result = await auth.authenticator.authenticate(authorization, req.socket.remoteAddress ?? '');
+    const address = req.socket.remoteAddress ?? '';
+    const result = await auth.authenticator.authenticate(authorization, address);
+    const audit = (record: Pick<AccessRecord, 'principal' | 'outcome' | 'outcomeText'>): void => {
+      const full: AccessRecord = {
+        ...record, address, channel: 'events', interaction: url.pathname === '/events' ? 'stream' : 'websocket', at: new Date(),
+        ...(url.search ? { query: `GET ${url.pathname}${url.search}` } : {}),
+      };
+      auth.auditRepo.create(auditEvent(full, auth.auditSource)).catch((err: unknown) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'));
+    };
     if (!result.ok) {
+      audit({ principal: undefined, outcome: 'minor', outcomeText: result.reason });
       const headers: Record<string, string> = {};
       if (result.status === 401) headers['WWW-Authenticate'] = auth.authenticator.challenges().join(', ');
       if (result.retryAfterSeconds !== undefined) headers['Retry-After'] = String(result.retryAfterSeconds);
       return { ok: false, status: result.status, reason: result.reason, headers };
     }
+    audit({ principal: result.principal, outcome: 'success' });
     return { ok: true, access: accessPolicy(permissionsOf(result.principal.roles, auth.roleMap)) };
   };
 }

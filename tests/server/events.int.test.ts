@@ -2,7 +2,7 @@
  * The change feed as the server wires it, with authentication on: WebSocket upgrades are
  * authenticated like any request (401 with the challenges without credentials or with a bad
  * token; a bearer token in the Authorization header or, for browsers, `access_token`), and the
- * stream sends only what the caller's role may read.
+ * stream sends only what the caller's role may read. Each connection is audited.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { loadR4Definitions, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { loadR4Definitions, parseSearch, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../../profiles/index.ts';
 import { createApp, VERSION } from '../../server/app.ts';
 import { createAuth, type AuthWiring } from '../../server/auth.ts';
@@ -105,6 +106,26 @@ describe('change feed wiring with authentication', () => {
     assert.deepEqual(dispatch.seen, ['open', 'Location'], 'dispatch sees no patient data');
     clinician.socket.close();
     dispatch.socket.close();
+  });
+
+  it('audits each connection, allowed or refused, with the token redacted', async () => {
+    const token = await tokenFor(['clinician']);
+    const client = await open(`${base}/events?type=Location&access_token=${token}`);
+    client.socket.close();
+    const deadline = Date.now() + 5000;
+    let audits: AuditEvent[] = [];
+    const stream = (a: AuditEvent): boolean => a.subtype?.some((c) => c.code === 'events-stream') === true;
+    while (Date.now() < deadline) {
+      audits = (await repo.search(parseSearch('AuditEvent', new URLSearchParams({ _count: '1000' })))).resources as AuditEvent[];
+      if (audits.filter(stream).some((a) => JSON.stringify(a).includes('type=Location'))) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const streams = audits.filter(stream);
+    assert.ok(streams.some((a) => a.outcome === '0'), 'an allowed connection');
+    assert.ok(streams.some((a) => a.outcome === '4'), 'a refused connection');
+    const text = JSON.stringify(streams);
+    assert.ok(!text.includes(token), 'the token is not in the audit trail');
+    assert.ok(text.includes('access_token=[redacted]'));
   });
 
   it('answers a plain GET of a WebSocket endpoint with 426', async () => {
