@@ -4,8 +4,9 @@
  * pruning of delivered changes. Everything here may run on several instances at once.
  */
 import type { IncomingMessage, Server } from 'node:http';
-import type { Database, FhirRouter } from '../fhir/index.ts';
-import { attachWebSockets, type ConsumerRunner, LiveFeed, LiveStream, LocationIndex, pruneChanges, type UpgradeAuthenticator, type WebSocketEndpoints } from '../events/index.ts';
+import { Repository, type Database, type FhirRouter, type ProfileRegistry, type Queryable, type WriteHook } from '../fhir/index.ts';
+import { attachWebSockets, ConsumerRunner, LiveFeed, LiveStream, LocationIndex, pruneChanges, type UpgradeAuthenticator, type WebSocketEndpoints } from '../events/index.ts';
+import { RestHookDeliverer, subscriptionsConsumer, subscriptionWebSocket } from '../events/subscriptions/index.ts';
 import type { Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { auditEvent, type AccessRecord } from '../auth/audit-event.ts';
 import { accessPolicy } from '../auth/policy.ts';
@@ -21,6 +22,9 @@ export interface EventsDependencies {
   db: Database;
   config: Config;
   logger: Logger;
+  profiles: ProfileRegistry;
+  /** The write rules every write runs (the subscriptions' own writes too). */
+  hooks: WriteHook[];
   router: FhirRouter;
   hl7: Hl7Pipeline;
   auth: AuthWiring | undefined;
@@ -43,8 +47,19 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
   await feed.start();
   await index.load(db);
 
-  const runners: ConsumerRunner[] = [];
+  const repository = new Repository(db, deps.profiles, { hooks: deps.hooks });
+  const repositoryIn = (tx: Queryable): Repository => new Repository(db, deps.profiles, { hooks: deps.hooks, tx });
+  const consumerOptions = { pollMs, onError: (err: unknown, consumer: string) => logger.error({ consumer, error: safeError(err) }, 'a change feed consumer failed; retrying') };
+  const runners = [new ConsumerRunner(db, subscriptionsConsumer(repositoryIn), consumerOptions)];
   for (const runner of runners) await runner.start();
+  const restHook = new RestHookDeliverer(db, repositoryIn, {
+    maxAttempts: config.events.restHookMaxAttempts,
+    onAttemptFailed: ({ subscriptionId, attempts, reason, givenUp }) =>
+      logger.warn({ subscription: subscriptionId, attempts, reason, givenUp }, givenUp ? 'rest-hook notification given up: Subscription set to error' : 'rest-hook notification failed; will retry'),
+    onError: onError('the rest-hook deliverer failed'),
+  });
+  restHook.start();
+  const subscriptionSockets = subscriptionWebSocket(feed, repository, { onError: onError('websocket subscriptions could not be matched') });
 
   const prune = setInterval(() => {
     pruneChanges(db, config.events.retentionHours * 3600)
@@ -56,7 +71,7 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
   let sockets: WebSocketEndpoints | undefined;
   return {
     attach(server) {
-      sockets = attachWebSockets(server, [stream.endpoint()], {
+      sockets = attachWebSockets(server, [stream.endpoint(), subscriptionSockets], {
         ...(deps.auth ? { authenticate: upgradeAuthenticator(deps.auth, logger) } : {}),
       });
     },
@@ -64,7 +79,8 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
       clearInterval(prune);
       sockets?.close();
       stream.close();
-      await Promise.all([feed.stop(), ...runners.map((runner) => runner.stop())]);
+      subscriptionSockets.close();
+      await Promise.all([feed.stop(), restHook.stop(), ...runners.map((runner) => runner.stop())]);
     },
   };
 }

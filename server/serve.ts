@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { loadR4Definitions, ProfileRegistry } from '../fhir/index.ts';
 import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../profiles/index.ts';
+import { subscriptionRules } from '../events/subscriptions/index.ts';
 import { createApp, VERSION } from './app.ts';
 import { createFhirRouter } from './fhir-router.ts';
 import { startEvents, type RunningEvents } from './events.ts';
@@ -36,11 +37,12 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     logger.warn({ host: config.host }, 'no authentication configured: serving loopback clients only');
   }
   const profiles = loadProfiles();
-  const hooks = [bedAvailabilityRule];
+  const hooks = [bedAvailabilityRule, subscriptionRules];
   const pipeline = createHl7Pipeline(db, { profiles, hooks, logger, config });
   const auth = config.auth && createAuth(db, config.auth, { profiles, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
+  const registry = new ProfileRegistry(profiles);
   const router = createFhirRouter({
-    db, logger, profiles: new ProfileRegistry(profiles), hooks, operations: hospitalOperations, softwareVersion: VERSION,
+    db, logger, profiles: registry, hooks, operations: hospitalOperations, softwareVersion: VERSION,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(auth ? { security: auth.authenticator.methods() } : {}),
   });
@@ -60,7 +62,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   let mllp: MllpServer | undefined;
   let events: RunningEvents | undefined;
   try {
-    events = await startEvents({ db, config, logger, router, hl7: pipeline, auth });
+    events = await startEvents({ db, config, logger, profiles: registry, hooks, router, hl7: pipeline, auth });
     events.attach(server);
     const guard = auth && new MllpGuard({
       db, roleMap: auth.roleMap, auditRepo: auth.auditRepo, source: auth.auditSource,

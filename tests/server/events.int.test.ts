@@ -18,6 +18,7 @@ import { bedAvailabilityRule, hospitalOperations, loadProfiles } from '../../pro
 import { createApp, VERSION } from '../../server/app.ts';
 import { createAuth, type AuthWiring } from '../../server/auth.ts';
 import { loadConfig } from '../../server/config.ts';
+import { subscriptionRules } from '../../events/subscriptions/index.ts';
 import { startEvents, type RunningEvents } from '../../server/events.ts';
 import { createFhirRouter } from '../../server/fhir-router.ts';
 import { createHl7Pipeline } from '../../server/hl7.ts';
@@ -67,14 +68,15 @@ describe('change feed wiring with authentication', () => {
     db = await pgliteDriver.open();
     const profiles = loadProfiles();
     const logger = createLogger('silent');
-    repo = new Repository(db, new ProfileRegistry(profiles), { hooks: [bedAvailabilityRule] });
+    const hooks = [bedAvailabilityRule, subscriptionRules];
+    repo = new Repository(db, new ProfileRegistry(profiles), { hooks });
     auth = createAuth(db, config.auth as NonNullable<typeof config.auth>, { profiles });
-    const router = createFhirRouter({ db, logger, profiles: new ProfileRegistry(profiles), hooks: [bedAvailabilityRule], operations: hospitalOperations, softwareVersion: VERSION });
-    const hl7 = createHl7Pipeline(db, { profiles, hooks: [bedAvailabilityRule], logger, config });
+    const router = createFhirRouter({ db, logger, profiles: new ProfileRegistry(profiles), hooks, operations: hospitalOperations, softwareVersion: VERSION });
+    const hl7 = createHl7Pipeline(db, { profiles, hooks, logger, config });
     const app = createApp({ db, logger, metrics: createMetrics(), profiles, router, maxBodyBytes: 1024 * 1024, auth });
     server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    events = await startEvents({ db, config, logger, router, hl7, auth });
+    events = await startEvents({ db, config, logger, profiles: new ProfileRegistry(profiles), hooks, router, hl7, auth });
     events.attach(server);
     const address = server.address();
     base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -126,6 +128,34 @@ describe('change feed wiring with authentication', () => {
     const text = JSON.stringify(streams);
     assert.ok(!text.includes(token), 'the token is not in the audit trail');
     assert.ok(text.includes('access_token=[redacted]'));
+  });
+
+  it('serves websocket Subscriptions on /fhir/ws: created over FHIR (checked on write), bound, pinged', async () => {
+    const admin = `Bearer ${await tokenFor(['admin'])}`;
+    const http = base.replace('ws:', 'http:');
+    const post = (body: unknown): Promise<Response> =>
+      fetch(`${http}/fhir/Subscription`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    const subscription = { resourceType: 'Subscription', status: 'requested', reason: 'bloc', criteria: 'Device?status=inactive', channel: { type: 'websocket' } };
+    assert.equal((await post({ ...subscription, criteria: 'Device?no-such-parameter=1' })).status, 400, 'criteria checked on write');
+    const created = await post(subscription);
+    assert.equal(created.status, 201);
+    const id = ((await created.json()) as { id: string }).id;
+    const socket = new WebSocket(`${base}/fhir/ws`, { headers: { authorization: admin } });
+    const received: string[] = [];
+    socket.on('message', (data) => received.push(String(data)));
+    await once(socket, 'open');
+    socket.send(`bind ${id}`);
+    const until = async (what: string): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!received.includes(what) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(received.includes(what), `${what} in ${received.join(' | ')}`);
+    };
+    await until(`bound ${id}`);
+    await repo.create({ resourceType: 'Device', status: 'active' });
+    await repo.create({ resourceType: 'Device', status: 'inactive' });
+    await until(`ping ${id}`);
+    assert.equal(received.filter((m) => m === `ping ${id}`).length, 1, 'only the matching Device');
+    socket.close();
   });
 
   it('answers a plain GET of a WebSocket endpoint with 426', async () => {
