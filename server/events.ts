@@ -7,12 +7,13 @@ import type { IncomingMessage, Server } from 'node:http';
 import { Repository, type Database, type FhirRouter, type ProfileRegistry, type Queryable, type WriteHook } from '../fhir/index.ts';
 import { attachWebSockets, ConsumerRunner, LiveFeed, LiveStream, LocationIndex, pruneChanges, type UpgradeAuthenticator, type WebSocketEndpoints } from '../events/index.ts';
 import { RestHookDeliverer, subscriptionsConsumer, subscriptionWebSocket } from '../events/subscriptions/index.ts';
+import { maskedUrl, startAmqpBridge, type AmqpBridge } from '../events/amqp/index.ts';
 import type { Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { auditEvent, type AccessRecord } from '../auth/audit-event.ts';
 import { accessPolicy } from '../auth/policy.ts';
 import { permissionsOf } from '../auth/roles.ts';
 import type { AuthWiring } from './auth.ts';
-import type { Config } from './config.ts';
+import type { AmqpConfig, Config } from './config.ts';
 import { safeError, type Logger } from './logger.ts';
 
 /** How often delivered changes older than the retention are pruned. */
@@ -51,6 +52,8 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
   const repositoryIn = (tx: Queryable): Repository => new Repository(db, deps.profiles, { hooks: deps.hooks, tx });
   const consumerOptions = { pollMs, onError: (err: unknown, consumer: string) => logger.error({ consumer, error: safeError(err) }, 'a change feed consumer failed; retrying') };
   const runners = [new ConsumerRunner(db, subscriptionsConsumer(repositoryIn), consumerOptions)];
+  const amqp = config.events.amqp && startAmqp(deps, config.events.amqp);
+  if (amqp) runners.push(new ConsumerRunner(db, amqp.publisher, consumerOptions));
   for (const runner of runners) await runner.start();
   const restHook = new RestHookDeliverer(db, repositoryIn, {
     maxAttempts: config.events.restHookMaxAttempts,
@@ -81,8 +84,29 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
       stream.close();
       subscriptionSockets.close();
       await Promise.all([feed.stop(), restHook.stop(), ...runners.map((runner) => runner.stop())]);
+      await amqp?.stop();
     },
   };
+}
+
+/**
+ * The AMQP bridge: the publisher (run above as a durable consumer) and the inbound queues, which
+ * go through the same HL7 pipeline and FHIR router as MLLP and HTTP. It connects in the
+ * background: a broker that is down delays publishing, it does not stop the server.
+ */
+function startAmqp(deps: EventsDependencies, settings: AmqpConfig): AmqpBridge {
+  const { logger } = deps;
+  logger.info({ url: maskedUrl(settings.url), exchange: settings.exchange, queues: settings.queues }, 'AMQP bridge starting');
+  return startAmqpBridge({
+    url: settings.url,
+    exchange: settings.exchange,
+    prefetch: settings.prefetch,
+    queues: { ...(settings.queues.hl7v2 ? { hl7v2: settings.queues.hl7v2 } : {}), ...(settings.queues.fhir ? { fhir: settings.queues.fhir } : {}) },
+    ...(settings.queues.hl7v2 ? { hl7: deps.hl7 } : {}),
+    ...(settings.queues.fhir ? { fhir: { router: deps.router, baseUrl: `${deps.config.publicUrl ?? ''}/fhir` } } : {}),
+    logger,
+    onError: (err, where) => logger.error({ where, error: safeError(err) }, 'AMQP bridge failure'),
+  });
 }
 
 /**
