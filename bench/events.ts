@@ -235,7 +235,7 @@ function transaction(b: number): Bundle {
 function adtA28(i: number): string {
   const stamp = '20261202100000';
   return [
-    `MSH|^~\\&|BENCH|CHU-BENCH|PASSERELLE|CHU-BENCH|${stamp}||ADT^A28^ADT_A05|B${runId}${i}|P|2.5|||AL|NE||8859/1`,
+    `MSH|^~\\&|BENCH|CHU-BENCH|PASSERELLE|CHU-BENCH|${stamp}||ADT^A28^ADT_A05|B${runId}${i}|P|2.5||||||8859/1`,
     `EVN|A28|${stamp}`,
     `PID|1||IPP${runId}${i}^^^CHU-BENCH&1.2.250.1.71.4.2.7&ISO^PI||Lefèvre^Amélie^^^Mme||19${String(50 + (i % 50))}0101|F|||12 rue des Lilas^^Lyon^^69003^FRA`,
     'PV1|1|N',
@@ -312,7 +312,7 @@ async function checkCounts(server: RunningServer, observations: number, patients
   };
   const stored = await count('Observation?code=http://loinc.org|8867-4');
   if (stored !== observations) throw new Error(`${stored} Observations stored, ${observations} sent`);
-  const people = await count(`Patient?identifier=1.2.250.1.71.4.2.7|`);
+  const people = await count('Patient?identifier=urn:oid:1.2.250.1.71.4.2.7|');
   if (people < patients) throw new Error(`${people} Patients stored, ${patients} sent`);
 }
 

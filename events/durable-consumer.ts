@@ -18,6 +18,12 @@ export interface DurableConsumer {
    * (e.g. the broker confirmed); throw to have the same changes delivered again later.
    */
   deliver(changes: Change[], tx: Queryable): Promise<void>;
+  /**
+   * Deliver before, outside any transaction (`tx` is then the database itself), and record the
+   * delivery afterwards: for deliveries that wait on the network (a broker's confirms), which must
+   * not hold a transaction, and with it a connection (PGlite's only one), open meanwhile.
+   */
+  readonly outsideTransaction?: boolean;
 }
 
 export interface ConsumerRunnerOptions {
@@ -133,8 +139,9 @@ export class ConsumerRunner {
       this.#position = next;
       return 0;
     }
+    if (this.#consumer.outsideTransaction) await this.#consumer.deliver(changes, this.#db);
     await this.#db.transaction(async (tx) => {
-      await this.#consumer.deliver(changes, tx);
+      if (!this.#consumer.outsideTransaction) await this.#consumer.deliver(changes, tx);
       const moved = await tx.query(
         `UPDATE change_consumer SET window_start = $3::xid8, window_end = $4::xid8, last_seq = $5, leased_until = now() + make_interval(secs => $6)
          WHERE name = $1 AND leased_by = $2 RETURNING 1`,

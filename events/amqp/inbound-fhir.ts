@@ -17,21 +17,45 @@ const ACCEPTED_CONTENT_TYPES = new Set(['', 'application/json', FHIR_JSON]);
 /** A resource type as a path segment may hold one: this also keeps `$operation` or `a/b` out of the path. */
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 
-/** Larger bodies are never read twice to find out (a Bundle usually): they keep queue order. */
-const INDEPENDENT_MAX_BYTES = 64 * 1024;
+/** What a message's body is, read once: for `isIndependentCreate` and then for the handler. */
+type Parsed = { ok: true; body: Record<string, unknown>; resourceType: string } | { ok: false; reason: string };
+const parsedBodies = new WeakMap<ConsumeMessage, Parsed>();
+
+function parse(message: ConsumeMessage): Parsed {
+  const cached = parsedBodies.get(message);
+  if (cached) return cached;
+  let parsed: Parsed;
+  try {
+    const body = JSON.parse(message.content.toString('utf8')) as unknown;
+    const resourceType = (body as { resourceType?: unknown } | null)?.resourceType;
+    parsed = typeof body !== 'object' || body === null || Array.isArray(body) || typeof resourceType !== 'string' || !RESOURCE_TYPE.test(resourceType)
+      ? { ok: false, reason: 'the message body is not a FHIR resource (a JSON object with a resourceType)' }
+      : { ok: true, body: body as Record<string, unknown>, resourceType };
+  } catch {
+    parsed = { ok: false, reason: 'the message body is not valid JSON' };
+  }
+  parsedBodies.set(message, parsed);
+  return parsed;
+}
+
+/** An entry that only creates, with an id of the server's: `POST`, not conditional. */
+function isPlainCreateEntry(entry: unknown): boolean {
+  const request = (entry as { request?: { method?: unknown; ifNoneExist?: unknown } } | null)?.request;
+  return request?.method === 'POST' && request.ifNoneExist === undefined;
+}
 
 /**
- * Whether a message is a plain create (a resource without an id, not a Bundle): it makes a new
- * resource with an id of the server's, so no other message can be about it.
+ * Whether a message only creates resources with ids of the server's (a resource without an id, or
+ * a batch/transaction Bundle of plain POSTs): no other message can be about what it makes, so it
+ * may be applied alongside its neighbours. Anything unreadable keeps queue order.
  */
 export function isIndependentCreate(message: ConsumeMessage): boolean {
-  if (message.content.length > INDEPENDENT_MAX_BYTES) return false;
-  try {
-    const body = JSON.parse(message.content.toString('utf8')) as { resourceType?: unknown; id?: unknown } | null;
-    return typeof body?.resourceType === 'string' && body.resourceType !== 'Bundle' && (body.id === undefined || body.id === '');
-  } catch {
-    return false;
-  }
+  const parsed = parse(message);
+  if (!parsed.ok) return false;
+  const { body, resourceType } = parsed;
+  if (resourceType !== 'Bundle') return body.id === undefined || body.id === '';
+  const entries = body.entry;
+  return (body.type === 'batch' || body.type === 'transaction') && Array.isArray(entries) && entries.every(isPlainCreateEntry);
 }
 
 export function fhirInboundHandler(router: FhirHandler, baseUrl: string): (message: ConsumeMessage) => Promise<InboundOutcome> {
@@ -40,17 +64,9 @@ export function fhirInboundHandler(router: FhirHandler, baseUrl: string): (messa
     if (!ACCEPTED_CONTENT_TYPES.has(contentType)) {
       return { kind: 'dead-letter', reason: shortReason(`content type ${contentType.replace(/[^\w.+/-]/g, '?')} is not accepted (send ${FHIR_JSON} or application/json)`) };
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(message.content.toString('utf8'));
-    } catch {
-      return { kind: 'dead-letter', reason: 'the message body is not valid JSON' };
-    }
-    const resourceType = (body as { resourceType?: unknown } | null)?.resourceType;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof resourceType !== 'string' || !RESOURCE_TYPE.test(resourceType)) {
-      return { kind: 'dead-letter', reason: 'the message body is not a FHIR resource (a JSON object with a resourceType)' };
-    }
-    const response = await router.handle(requestFor(body as Record<string, unknown>, resourceType, baseUrl));
+    const parsed = parse(message);
+    if (!parsed.ok) return { kind: 'dead-letter', reason: parsed.reason };
+    const response = await router.handle(requestFor(parsed.body, parsed.resourceType, baseUrl));
     if (response.status >= 500) return { kind: 'retry', reason: `HTTP ${response.status}` };
     const reply = {
       content: Buffer.from(JSON.stringify(response.body ?? {}), 'utf8'),

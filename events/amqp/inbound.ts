@@ -140,7 +140,7 @@ export function startInbound(options: InboundOptions): Inbound {
     }
     let settled: Settlement = 'unsettled';
     try {
-      if (outcome.kind !== 'retry' && outcome.reply) await reply(confirm, message, outcome.reply);
+      if (outcome.kind !== 'retry' && outcome.reply) reply(channel, message, outcome.reply);
       if (outcome.kind === 'applied') {
         channel.ack(message);
         settled = 'applied';
@@ -159,16 +159,20 @@ export function startInbound(options: InboundOptions): Inbound {
     else logger.warn({ ...line, ...(outcome.kind !== 'applied' ? { reason: outcome.reason } : {}) }, 'amqp message');
   }
 
-  async function reply(confirm: ConfirmChannel, message: ConsumeMessage, answer: InboundReply): Promise<void> {
+  /**
+   * The answer to `reply_to`, on the consuming channel just before the ack (the broker takes them
+   * in that order). Not confirmed: a reply is for a waiting client, and a broker that dies now
+   * loses the client's reply queue with it.
+   */
+  function reply(channel: Channel, message: ConsumeMessage, answer: InboundReply): void {
     const replyTo = message.properties.replyTo as string | undefined;
     if (!replyTo) return;
     const correlationId = (message.properties.correlationId ?? message.properties.messageId) as string | undefined;
-    confirm.publish('', replyTo, answer.content, {
+    channel.publish('', replyTo, answer.content, {
       contentType: answer.contentType,
       ...(correlationId !== undefined ? { correlationId } : {}),
       ...(answer.headers ? { headers: answer.headers } : {}),
     });
-    await confirm.waitForConfirms();
   }
 
   async function deadLetter(confirm: ConfirmChannel, message: ConsumeMessage, queue: string, reason: string): Promise<void> {

@@ -68,6 +68,8 @@ export function amqpPublisher(connection: AmqpConnection, options: AmqpPublisher
 
   return {
     name: AMQP_OUT_CONSUMER,
+    // Waiting for confirms must not hold a database transaction open (a slow broker would stall it).
+    outsideTransaction: true,
     async deliver(changes) {
       const channel = await confirmChannel();
       for (const change of changes) {

@@ -22,14 +22,18 @@ export async function declareEventsExchange(channel: Channel, exchange: string):
 /**
  * Declares inbound queues with their dead-letter queues. The queue's own `x-dead-letter-*`
  * arguments route what the broker itself drops (expired, over length, rejected by another
- * client); the bridge republishes what it refuses to the same route, with a reason.
+ * client); the bridge republishes what it refuses to the same route, with a reason. Each queue
+ * has a single active consumer: with several Passerelle instances one consumes and the others
+ * stand by, so messages are applied in queue order (a patient's A01 before its A03) and another
+ * instance takes over if it goes.
+ * @see https://www.rabbitmq.com/docs/consumers#single-active-consumer
  */
 export async function declareInboundQueues(channel: Channel, queues: string[], deadLetterExchange = DEAD_LETTER_EXCHANGE): Promise<void> {
   await channel.assertExchange(deadLetterExchange, 'direct', { durable: true });
   for (const queue of queues) {
     await channel.assertQueue(queue, {
       durable: true,
-      arguments: { 'x-dead-letter-exchange': deadLetterExchange, 'x-dead-letter-routing-key': queue },
+      arguments: { 'x-dead-letter-exchange': deadLetterExchange, 'x-dead-letter-routing-key': queue, 'x-single-active-consumer': true },
     });
     const dead = deadLetterQueueOf(queue);
     await channel.assertQueue(dead, { durable: true });

@@ -137,6 +137,29 @@ for (const driver of testDrivers()) {
       await second.stop();
     });
 
+    it('delivers outside any transaction when the consumer asks to, recording the position after', async () => {
+      const seen: string[] = [];
+      let positionWhileDelivering: string | undefined;
+      const runner = new ConsumerRunner(db, {
+        name: 'outside-consumer',
+        outsideTransaction: true,
+        async deliver(changes, q) {
+          // `q` is the database itself: were a transaction open, this query would wait on PGlite's one connection.
+          const [row] = await q.query<{ last_seq: string; window_start: string }>('SELECT window_start::text, last_seq::text FROM change_consumer WHERE name = $1', ['outside-consumer']);
+          positionWhileDelivering ??= row?.window_start;
+          for (const c of changes) seen.push((c.resource as Patient).name?.[0]?.family ?? '');
+        },
+      }, { pollMs: 10 });
+      await runner.start();
+      const [before] = await db.query<{ window_start: string }>('SELECT window_start::text FROM change_consumer WHERE name = $1', ['outside-consumer']);
+      await repo.create(patient('Outside'));
+      await until(() => seen.includes('Outside'), 'the delivery');
+      await runner.stop();
+      assert.equal(positionWhileDelivering, before?.window_start, 'the position moves only after the delivery');
+      const [after] = await db.query<{ window_start: string }>('SELECT window_start::text FROM change_consumer WHERE name = $1', ['outside-consumer']);
+      assert.ok(BigInt(after?.window_start ?? '0') > BigInt(before?.window_start ?? '0'), 'and then it moved');
+    });
+
     it('pushes committed changes to live listeners', async () => {
       const live = new LiveFeed(db, { pollMs: 10 });
       await live.start();
