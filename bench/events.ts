@@ -6,9 +6,10 @@
  * server with AMQP_URL (an exchange and inbound queues of its own, deleted afterwards) and
  * measures:
  *   - notification latency at a steady offered rate (default 500 changes/s): Device updates over
- *     FHIR REST, from each version's meta.lastUpdated (stamped just before its commit) to its
- *     arrival on an `/events` WebSocket and on an AMQP queue bound to the exchange (a message
- *     reaches a consumer once the broker has routed it, which is when it confirms it);
+ *     FHIR REST (transaction Bundles of BENCH_CHANGES_PER_WRITE), from the write's response (sent
+ *     right after its commit) to each version's arrival on an `/events` WebSocket and on an AMQP
+ *     queue bound to the exchange (a message reaches a consumer once the broker has routed it,
+ *     which is when it confirms it);
  *   - inbound FHIR: Observations published one per message on the FHIR queue, then transaction
  *     Bundles of 100, until every reply (reply_to, correlation id) is back: resources/s applied;
  *   - inbound HL7 v2: ADT^A28 (add person) messages on the HL7 queue: messages/s acknowledged AA.
@@ -19,7 +20,10 @@
  *   DATABASE_URL        PostgreSQL to bench as well (schema bench_<random>, dropped after)
  *   AMQP_BENCH_URL      the broker (default amqp://guest:guest@127.0.0.1:5672)
  *   BENCH_DRIVERS       comma-separated subset of pglite,postgres (default: all available)
+ *   BENCH_PHASES        comma-separated subset of latency,fhir,bundles,hl7 (default: all)
  *   BENCH_RATE, BENCH_RATE_SECONDS   offered changes/s and duration of the latency phase (default 500, 10)
+ *   BENCH_CHANGES_PER_WRITE  changes per write then (default 10: transaction Bundles of 10 Device updates,
+ *                       as feeds write; 1: a PUT each, which on 2 cores saturates the write path itself)
  *   BENCH_FHIR_MESSAGES, BENCH_BUNDLES, BENCH_HL7_MESSAGES   inbound volumes (default 6000, 60, 2000)
  *
  * Load generator, server, PostgreSQL and RabbitMQ share this machine's cores: the numbers are a floor.
@@ -31,7 +35,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import WebSocket from 'ws';
 import type { Bundle, Device, Observation } from '@medplum/fhirtypes';
-import { benchDatabase, describeDatabaseUrl, percentile, positiveNumber, selectedDrivers, type Driver, type RunningServer, startServer } from './support.ts';
+import { benchDatabase, describeDatabaseUrl, listFromEnv, percentile, positiveNumber, selectedDrivers, type Driver, type RunningServer, startServer } from './support.ts';
 
 const AMQP_URL = process.env.AMQP_BENCH_URL || 'amqp://guest:guest@127.0.0.1:5672';
 const RATE = positiveNumber('BENCH_RATE', 500);
@@ -41,8 +45,12 @@ const BUNDLES = Math.round(positiveNumber('BENCH_BUNDLES', 60));
 const BUNDLE_SIZE = 100;
 const HL7_MESSAGES = Math.round(positiveNumber('BENCH_HL7_MESSAGES', 2000));
 const DEVICES = 200;
+/** Changes per write in the latency phase: 1 is a PUT each, more a transaction Bundle of that many PUTs. */
+const CHANGES_PER_WRITE = Math.round(positiveNumber('BENCH_CHANGES_PER_WRITE', 10));
 const DELIVERY_TIMEOUT_MS = 60_000;
 const TARGETS = { inboundFhirPerSecond: 2000, notificationP99Ms: 100 };
+const PHASES = ['latency', 'fhir', 'bundles', 'hl7'] as const;
+const selectedPhases = new Set(listFromEnv('BENCH_PHASES', PHASES) ?? PHASES);
 
 interface Names {
   exchange: string;
@@ -54,6 +62,8 @@ interface Names {
 // Latency: commit -> /events and commit -> AMQP
 
 interface Latencies {
+  /** The PUTs themselves, request to response. */
+  write: Float64Array;
   websocket: Float64Array;
   amqp: Float64Array;
   sent: number;
@@ -61,19 +71,19 @@ interface Latencies {
   achievedRate: number;
 }
 
-/** Records arrival latencies of `Device/<id>/_history/<v>` keys against their lastUpdated. */
+/** Records arrival latencies of `<id>/<version>` keys against when their write was acknowledged. */
 class Arrivals {
   readonly written = new Map<string, number>();
   readonly arrived = new Map<string, number>();
   /** Arrivals seen before the write's response told us its lastUpdated. */
   readonly early = new Map<string, number>();
 
-  wrote(key: string, lastUpdated: number): void {
-    this.written.set(key, lastUpdated);
+  wrote(key: string, committedAt: number): void {
+    this.written.set(key, committedAt);
     const early = this.early.get(key);
     if (early !== undefined) {
       this.early.delete(key);
-      this.arrived.set(key, early - lastUpdated);
+      this.arrived.set(key, Math.max(0, early - committedAt));
     }
   }
 
@@ -118,22 +128,28 @@ async function measureLatency(server: RunningServer, channel: Channel, names: Na
   ws.arrived.clear();
   broker.arrived.clear();
 
-  const total = Math.round(RATE * RATE_SECONDS);
-  const interval = 1000 / RATE;
+  const total = Math.round(RATE * RATE_SECONDS / CHANGES_PER_WRITE) * CHANGES_PER_WRITE;
+  const interval = (1000 * CHANGES_PER_WRITE) / RATE;
   const started = performance.now();
   const writes: Promise<void>[] = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = started + i * interval;
+  const writeMs: number[] = [];
+  for (let w = 0; w < total / CHANGES_PER_WRITE; w += 1) {
+    const due = started + w * interval;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
+    const devices = Array.from({ length: CHANGES_PER_WRITE }, (_, k) => device((w * CHANGES_PER_WRITE + k) % DEVICES, w + 1));
     writes.push((async () => {
-      const result = await server.client.send('PUT', `/fhir/Device/bench-${i % DEVICES}`, device(i % DEVICES, i + 1));
-      if (result.status !== 200) throw new Error(`PUT Device answered ${result.status}: ${result.body.slice(0, 200)}`);
-      const written = JSON.parse(result.body) as Device;
-      const key = `${written.id}/${written.meta?.versionId}`;
-      const at = Date.parse(written.meta?.lastUpdated ?? '');
-      ws.wrote(key, at);
-      broker.wrote(key, at);
+      const sent = performance.now();
+      const written = await writeDevices(server, devices);
+      // The response comes right after the commit: from here is the feed's own delay (a
+      // notification that beats the response counts as 0).
+      const committed = Date.now();
+      writeMs.push(performance.now() - sent);
+      for (const resource of written) {
+        const key = `${resource.id}/${resource.meta?.versionId}`;
+        ws.wrote(key, committed);
+        broker.wrote(key, committed);
+      }
     })());
   }
   await Promise.all(writes);
@@ -142,12 +158,27 @@ async function measureLatency(server: RunningServer, channel: Channel, names: Na
   while ((ws.arrived.size < total || broker.arrived.size < total) && Date.now() < deadline) await sleep(50);
   socket.close();
   return {
+    write: Float64Array.from(writeMs).sort(),
     websocket: ws.sorted(),
     amqp: broker.sorted(),
     sent: total,
     lost: { websocket: total - ws.arrived.size, amqp: total - broker.arrived.size },
     achievedRate,
   };
+}
+
+/** One PUT, or a transaction Bundle of PUTs: the versions written. */
+async function writeDevices(server: RunningServer, devices: Device[]): Promise<Device[]> {
+  if (devices.length === 1) {
+    const only = devices[0] as Device;
+    const result = await server.client.send('PUT', `/fhir/Device/${only.id}`, only);
+    if (result.status !== 200) throw new Error(`PUT Device answered ${result.status}: ${result.body.slice(0, 200)}`);
+    return [JSON.parse(result.body) as Device];
+  }
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: devices.map((d) => ({ resource: d, request: { method: 'PUT' as const, url: `Device/${d.id}` } })) };
+  const result = await server.client.send('POST', '/fhir', bundle);
+  if (result.status !== 200) throw new Error(`the transaction answered ${result.status}: ${result.body.slice(0, 200)}`);
+  return ((JSON.parse(result.body) as Bundle).entry ?? []).map((e) => e.resource as Device);
 }
 
 function device(i: number, round: number): Device {
@@ -247,10 +278,10 @@ function adtA28(i: number): string {
 
 interface DriverResult {
   driver: Driver;
-  latency: Latencies;
-  fhir: Inbound;
-  bundles: Inbound;
-  hl7: Inbound;
+  latency?: Latencies;
+  fhir?: Inbound;
+  bundles?: Inbound;
+  hl7?: Inbound;
 }
 
 async function runDriver(driver: Driver, connection: ChannelModel): Promise<DriverResult> {
@@ -264,19 +295,28 @@ async function runDriver(driver: Driver, connection: ChannelModel): Promise<Driv
     });
     await channel.assertExchange(names.exchange, 'topic', { durable: true });
     await waitForQueues(connection, [names.fhirQueue, names.hl7Queue]);
-    process.stdout.write(`  ${driver}: latency at ${RATE}/s for ${RATE_SECONDS} s ...\n`);
-    const latency = await measureLatency(server, channel, names);
-    process.stdout.write(`  ${driver}: ${FHIR_MESSAGES} inbound FHIR messages ...\n`);
-    const fhirApplied = (reply: ConsumeMessage): boolean => (JSON.parse(reply.content.toString('utf8')) as { resourceType?: string }).resourceType === 'Observation';
-    const fhir = await publishAndAwaitReplies(channel, names.fhirQueue, Array.from({ length: FHIR_MESSAGES }, (_, i) => Buffer.from(JSON.stringify(observation(i)))), 1, 'application/fhir+json', fhirApplied);
-    process.stdout.write(`  ${driver}: ${BUNDLES} transaction Bundles of ${BUNDLE_SIZE} ...\n`);
-    const bundleApplied = (reply: ConsumeMessage): boolean => (JSON.parse(reply.content.toString('utf8')) as Bundle).type === 'transaction-response';
-    const bundles = await publishAndAwaitReplies(channel, names.fhirQueue, Array.from({ length: BUNDLES }, (_, b) => Buffer.from(JSON.stringify(transaction(b)))), BUNDLE_SIZE, 'application/fhir+json', bundleApplied);
-    process.stdout.write(`  ${driver}: ${HL7_MESSAGES} inbound HL7 v2 messages ...\n`);
-    const hl7Applied = (reply: ConsumeMessage): boolean => /\rMSA\|AA\|/.test(reply.content.toString('latin1'));
-    const hl7 = await publishAndAwaitReplies(channel, names.hl7Queue, Array.from({ length: HL7_MESSAGES }, (_, i) => Buffer.from(adtA28(i), 'latin1')), 1, 'x-application/hl7-v2+er7', hl7Applied);
-    await checkCounts(server, FHIR_MESSAGES + BUNDLES * BUNDLE_SIZE, HL7_MESSAGES);
-    return { driver, latency, fhir, bundles, hl7 };
+    const result: DriverResult = { driver };
+    if (selectedPhases.has('latency')) {
+      process.stdout.write(`  ${driver}: latency at ${RATE}/s for ${RATE_SECONDS} s ...\n`);
+      result.latency = await measureLatency(server, channel, names);
+    }
+    if (selectedPhases.has('fhir')) {
+      process.stdout.write(`  ${driver}: ${FHIR_MESSAGES} inbound FHIR messages ...\n`);
+      const applied = (reply: ConsumeMessage): boolean => (JSON.parse(reply.content.toString('utf8')) as { resourceType?: string }).resourceType === 'Observation';
+      result.fhir = await publishAndAwaitReplies(channel, names.fhirQueue, Array.from({ length: FHIR_MESSAGES }, (_, i) => Buffer.from(JSON.stringify(observation(i)))), 1, 'application/fhir+json', applied);
+    }
+    if (selectedPhases.has('bundles')) {
+      process.stdout.write(`  ${driver}: ${BUNDLES} transaction Bundles of ${BUNDLE_SIZE} ...\n`);
+      const applied = (reply: ConsumeMessage): boolean => (JSON.parse(reply.content.toString('utf8')) as Bundle).type === 'transaction-response';
+      result.bundles = await publishAndAwaitReplies(channel, names.fhirQueue, Array.from({ length: BUNDLES }, (_, b) => Buffer.from(JSON.stringify(transaction(b)))), BUNDLE_SIZE, 'application/fhir+json', applied);
+    }
+    if (selectedPhases.has('hl7')) {
+      process.stdout.write(`  ${driver}: ${HL7_MESSAGES} inbound HL7 v2 messages ...\n`);
+      const applied = (reply: ConsumeMessage): boolean => /\rMSA\|AA\|/.test(reply.content.toString('latin1'));
+      result.hl7 = await publishAndAwaitReplies(channel, names.hl7Queue, Array.from({ length: HL7_MESSAGES }, (_, i) => Buffer.from(adtA28(i), 'latin1')), 1, 'x-application/hl7-v2+er7', applied);
+    }
+    await checkCounts(server, (result.fhir ? FHIR_MESSAGES : 0) + (result.bundles ? BUNDLES * BUNDLE_SIZE : 0), result.hl7 ? HL7_MESSAGES : 0);
+    return result;
   } finally {
     await server?.stop();
     for (const queue of [names.fhirQueue, `${names.fhirQueue}.dead`, names.hl7Queue, `${names.hl7Queue}.dead`]) await channel.deleteQueue(queue).catch(() => undefined);
@@ -324,17 +364,22 @@ function report(results: DriverResult[]): void {
   process.stdout.write(`${pad('driver', 10)}${pad('path', 34)}${pad('count', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}lost\n`);
   for (const r of results) {
     const { latency } = r;
-    process.stdout.write(`${pad(r.driver, 10)}${pad(`commit -> /events (at ${latency.achievedRate.toFixed(0)}/s)`, 34)}${pad(String(latency.websocket.length), 9)}${pad(ms(latency.websocket, 50), 9)}${pad(ms(latency.websocket, 99), 9)}${pad(ms(latency.websocket, 100), 9)}${latency.lost.websocket}\n`);
-    process.stdout.write(`${pad(r.driver, 10)}${pad('commit -> AMQP consumer', 34)}${pad(String(latency.amqp.length), 9)}${pad(ms(latency.amqp, 50), 9)}${pad(ms(latency.amqp, 99), 9)}${pad(ms(latency.amqp, 100), 9)}${latency.lost.amqp}\n`);
+    if (!latency) continue;
+    const row = (name: string, sorted: Float64Array, lost: number | string): string =>
+      `${pad(r.driver, 10)}${pad(name, 34)}${pad(String(sorted.length), 9)}${pad(ms(sorted, 50), 9)}${pad(ms(sorted, 99), 9)}${pad(ms(sorted, 100), 9)}${lost}\n`;
+    process.stdout.write(row(`writes of ${CHANGES_PER_WRITE} (at ${latency.achievedRate.toFixed(0)} changes/s)`, latency.write, '-'));
+    process.stdout.write(row('commit -> /events', latency.websocket, latency.lost.websocket));
+    process.stdout.write(row('commit -> AMQP consumer', latency.amqp, latency.lost.amqp));
   }
   process.stdout.write(`\n${pad('driver', 10)}${pad('inbound', 34)}${pad('messages', 10)}${pad('resources/s', 13)}${pad('messages/s', 12)}${pad('reply p50/p99 ms', 18)}failed\n`);
   for (const r of results) {
     for (const [name, inbound] of [['FHIR, one resource per message', r.fhir], [`FHIR, transaction Bundles of ${BUNDLE_SIZE}`, r.bundles], ['HL7 v2 ADT^A28', r.hl7]] as const) {
+      if (!inbound) continue;
       process.stdout.write(`${pad(r.driver, 10)}${pad(name, 34)}${pad(String(inbound.messages), 10)}${pad((inbound.resources / inbound.seconds).toFixed(0), 13)}${pad((inbound.messages / inbound.seconds).toFixed(0), 12)}${pad(`${ms(inbound.replyMs, 50)}/${ms(inbound.replyMs, 99)}`, 18)}${inbound.failed}\n`);
     }
   }
   process.stdout.write(`\ntargets: >= ${TARGETS.inboundFhirPerSecond} inbound FHIR resources/s; notification p99 < ${TARGETS.notificationP99Ms} ms at ${RATE} changes/s\n`);
-  const failures = results.flatMap((r) => [r.latency.lost.websocket, r.latency.lost.amqp, r.fhir.failed, r.bundles.failed, r.hl7.failed]).filter((n) => n > 0);
+  const failures = results.flatMap((r) => [r.latency?.lost.websocket, r.latency?.lost.amqp, r.fhir?.failed, r.bundles?.failed, r.hl7?.failed]).filter((n) => (n ?? 0) > 0);
   if (failures.length > 0) {
     process.stdout.write('FAILED: notifications lost or messages not applied (see the table)\n');
     process.exitCode = 1;

@@ -137,7 +137,9 @@ export interface ServerOptions {
  */
 export async function startServer(database: BenchDatabase, options: ServerOptions = {}): Promise<RunningServer> {
   const mllpEnv = options.mllp && !options.env?.MLLP_PORT ? { MLLP_PORT: String(await freeLoopbackPort()) } : {};
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS: more Node.js options for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, 'server/main.ts', 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...database.serverEnv, ...mllpEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

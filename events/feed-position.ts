@@ -32,7 +32,8 @@ export async function currentPosition(q: Queryable): Promise<FeedPosition> {
 }
 
 interface ChangeRow {
-  seq: string;
+  /** Null on the horizon-only row of an empty window. */
+  seq: string | null;
   resource_type: string;
   id: string;
   version_id: string;
@@ -41,21 +42,27 @@ interface ChangeRow {
   content: Resource | null;
 }
 
-// A delete's change carries the version it deleted, so consumers know what the resource was.
-const READ_SQL = `SELECT c.seq, c.resource_type, c.id, c.version_id, c.interaction, c.at, h.content
-  FROM fhir_change c
-  LEFT JOIN fhir_history h ON h.resource_type = c.resource_type AND h.id = c.id
-    AND h.version_id = CASE WHEN c.interaction = 'delete' THEN c.version_id - 1 ELSE c.version_id END
-  WHERE c.tx >= $1::xid8 AND c.tx < $2::xid8 AND c.seq > $3
-  ORDER BY c.seq LIMIT $4`;
+// One round trip per read: the window's end (the horizon, unless a window is already open) and the
+// changes in it. A delete's change carries the version it deleted, so consumers know what the
+// resource was. The horizon row comes back even when the window holds no change.
+const READ_SQL = `WITH h AS (SELECT COALESCE($2::xid8, pg_snapshot_xmin(pg_current_snapshot())) AS window_end)
+  SELECT h.window_end::text AS window_end, c.seq, c.resource_type, c.id, c.version_id, c.interaction, c.at, c.content
+  FROM h LEFT JOIN LATERAL (
+    SELECT c.seq, c.resource_type, c.id, c.version_id, c.interaction, c.at, hist.content
+    FROM fhir_change c
+    LEFT JOIN fhir_history hist ON hist.resource_type = c.resource_type AND hist.id = c.id
+      AND hist.version_id = CASE WHEN c.interaction = 'delete' THEN c.version_id - 1 ELSE c.version_id END
+    WHERE c.tx >= $1::xid8 AND c.tx < h.window_end AND c.seq > $3
+    ORDER BY c.seq LIMIT $4) c ON true
+  ORDER BY c.seq`;
 
 /** The next changes after `position` (at most `limit`) and the position after them. */
 export async function readChanges(q: Queryable, position: FeedPosition, limit: number): Promise<{ changes: Change[]; next: FeedPosition }> {
-  const end = position.end ?? (await feedHorizon(q));
+  const rows = await q.query<ChangeRow & { window_end: string }>(READ_SQL, [position.start, position.end ?? null, position.lastSeq, limit], 'passerelle_feed_read');
+  const end = (rows[0] as { window_end: string }).window_end;
   if (BigInt(end) <= BigInt(position.start)) return { changes: [], next: position };
-  const rows = await q.query<ChangeRow>(READ_SQL, [position.start, end, position.lastSeq, limit], 'passerelle_feed_read');
-  const changes = rows.map(toChange);
-  const next: FeedPosition = rows.length < limit
+  const changes = rows.filter((row) => row.seq !== null).map(toChange);
+  const next: FeedPosition = changes.length < limit
     ? { start: end, end: undefined, lastSeq: '0' }
     : { start: position.start, end, lastSeq: (changes[changes.length - 1] as Change).seq };
   return { changes, next };
