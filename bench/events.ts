@@ -232,10 +232,13 @@ async function publishAndAwaitReplies(
     const ok = channel.sendToQueue(queue, body, { persistent: true, contentType, replyTo: replyQueue, correlationId: String(index) });
     if (!ok) await new Promise((resolve) => channel.once('drain', resolve));
   }
-  const timeout = sleep(DELIVERY_TIMEOUT_MS * 3).then(() => {
+  const giveUp = new AbortController();
+  const timeout = sleep(DELIVERY_TIMEOUT_MS * 3, undefined, { signal: giveUp.signal }).then(() => {
     throw new Error(`only ${replies} of ${bodies.length} replies on ${queue}`);
   });
+  timeout.catch(() => undefined);
   await Promise.race([finished, timeout]);
+  giveUp.abort(); // or its timer keeps the process alive
   const seconds = (performance.now() - started) / 1000;
   await channel.cancel(consumerTag);
   return { messages: bodies.length, resources: bodies.length * resourcesPerMessage, seconds, failed, replyMs: Float64Array.from(replyMs).sort() };

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../fhir/index.ts';
 import type { Change } from './change.ts';
 import { readChanges, type FeedPosition } from './feed-position.ts';
+import { InterruptibleSleep } from './interruptible-sleep.ts';
 
 export interface DurableConsumer {
   /** Names the consumer's row in `change_consumer`; keep it stable across releases. */
@@ -53,7 +54,7 @@ export class ConsumerRunner {
   #failures = 0;
   #running: Promise<void> | undefined;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
 
   constructor(db: Database, consumer: DurableConsumer, options: ConsumerRunnerOptions = {}) {
     this.#db = db;
@@ -76,7 +77,7 @@ export class ConsumerRunner {
 
   /** Cuts the current wait short (e.g. after a local commit). */
   wake(): void {
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   /** Stops after the delivery in progress and gives the lease up for another instance. */
@@ -107,7 +108,7 @@ export class ConsumerRunner {
         this.#failures += 1;
         wait = Math.min(30_000, 100 * 2 ** Math.min(this.#failures, 9));
       }
-      if (wait > 0 && !this.#stopped) await this.#sleep(wait);
+      if (wait > 0 && !this.#stopped) await this.#pause.sleep(wait);
     }
   }
 
@@ -152,16 +153,5 @@ export class ConsumerRunner {
     this.#position = next;
     this.#renewAt = Date.now() + (this.#leaseSeconds * 1000) / 2;
     return changes.length;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource, Subscription } from '@medplum/fhirtypes';
 import type { Database, Queryable, Repository } from '../../fhir/index.ts';
 import { carriesPayload, isNotified, parseHeaders, payloadContentType } from './channel.ts';
+import { InterruptibleSleep } from '../interruptible-sleep.ts';
 
 export interface RestHookOptions {
   /** How often due notifications are looked for when none were waiting, in ms. */
@@ -67,7 +68,7 @@ export class RestHookDeliverer {
   readonly #options: RestHookOptions;
   #running: Promise<void> | undefined;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
 
   /** `repositoryIn(q)` gives a repository on `q` (the database or a transaction) with the server's write hooks. */
   constructor(db: Database, repositoryIn: (q: Queryable) => Repository, options: RestHookOptions = {}) {
@@ -89,7 +90,7 @@ export class RestHookDeliverer {
 
   /** Looks for due notifications now (e.g. after the consumer queued some). */
   wake(): void {
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   /** Stops after the POSTs in flight; what is still queued waits in the table for the next start. */
@@ -115,7 +116,7 @@ export class RestHookDeliverer {
       } catch (err) {
         this.#options.onError?.(err);
       }
-      if (tried === 0 && !this.#stopped) await this.#sleep(this.#pollMs);
+      if (tried === 0 && !this.#stopped) await this.#pause.sleep(this.#pollMs);
     }
   }
 
@@ -202,17 +203,6 @@ export class RestHookDeliverer {
         await repo.update({ ...current, status: 'error', error } as Subscription, { ifMatch: `W/"${current.meta?.versionId ?? ''}"` });
       }
       await tx.query('DELETE FROM subscription_delivery WHERE subscription_id = $1', [subscriptionId]);
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
     });
   }
 }

@@ -95,6 +95,36 @@ for (const driver of testDrivers()) {
       }
     });
 
+    it('publishes what was written while Passerelle was stopped, once it runs again, and nothing twice', async () => {
+      const exchange = name('events');
+      const queue = name('passerelle-restart');
+      await subscribe(sharedUrl, exchange, queue, false);
+      const consumerName = `amqp-out-${driver.name}-passerelle-restart`;
+      const run = async (): Promise<{ stop(): Promise<void> }> => {
+        const bridge = startAmqpBridge({ url: sharedUrl, exchange, logger });
+        const runner = new ConsumerRunner(db, { ...bridge.publisher, name: consumerName }, { pollMs: 20 });
+        await runner.start();
+        return { stop: async () => { await runner.stop(); await bridge.stop(); } };
+      };
+      const received: GetMessage[] = [];
+      const first = await run();
+      const before = (await repo.create(patient('BeforeStop'))).resource.id as string;
+      await eventually(async () => received.push(...(await drain(sharedUrl, queue))), () => received.length >= 1, 'the first event');
+      await first.stop();
+      const during = [];
+      for (let i = 0; i < 5; i++) during.push((await repo.create(patient(`WhileStopped${i}`))).resource.id as string);
+      const second = await run();
+      try {
+        await eventually(async () => received.push(...(await drain(sharedUrl, queue))), () => received.length >= 6, 'the events written while stopped');
+        await new Promise((resolve) => setTimeout(resolve, 200)); // nothing more comes
+        received.push(...(await drain(sharedUrl, queue)));
+        assert.deepEqual(received.map((m) => m.properties.messageId), [before, ...during].map((id) => `Patient/${id}/_history/1`));
+      } finally {
+        await second.stop();
+        await deleteTopology(sharedUrl, { queues: [queue], exchanges: [] });
+      }
+    });
+
     it('keeps changes in the outbox while the broker is down and publishes them all when it is back', async () => {
       const broker = await (privateBroker as Promise<PrivateBroker>);
       const exchange = name('restart-events');

@@ -14,6 +14,7 @@ import { LiveFeed } from '../../events/live-feed.ts';
 import { pruneChanges } from '../../events/prune.ts';
 import type { Change } from '../../events/change.ts';
 import { testDrivers } from '../support/database.ts';
+import { until } from '../support/until.ts';
 
 const patient = (family: string): Patient => ({ resourceType: 'Patient', name: [{ family }] });
 
@@ -27,13 +28,6 @@ async function readAll(db: Database, position: FeedPosition, limit = 100): Promi
   }
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 for (const driver of testDrivers()) {
   describe(`change feed (${driver.name})`, () => {

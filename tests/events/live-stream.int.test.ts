@@ -13,6 +13,7 @@ import type { Device, Location, Observation, Resource } from '@medplum/fhirtypes
 import { loadR4Definitions, ProfileRegistry, Repository, type AccessPolicy, type Database } from '../../fhir/index.ts';
 import { attachWebSockets, LiveFeed, LiveStream, LocationIndex, parseStreamFilter, type WebSocketEndpoints } from '../../events/index.ts';
 import { testDrivers } from '../support/database.ts';
+import { until } from '../support/until.ts';
 
 interface StreamMessage {
   event: string;
@@ -47,13 +48,6 @@ function refusal(url: string): Promise<number> {
   });
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const changes = (messages: StreamMessage[]): string[] =>
   messages.filter((m) => m.event === 'change').map((m) => `${m.interaction} ${m.resourceType}/${m.id}`);

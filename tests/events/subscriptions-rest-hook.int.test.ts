@@ -16,6 +16,7 @@ import { ConsumerRunner } from '../../events/durable-consumer.ts';
 import { RestHookDeliverer, subscriptionRules, subscriptionsConsumer } from '../../events/subscriptions/index.ts';
 import { testDrivers } from '../support/database.ts';
 import { FHIR_JSON, testApp } from '../support/app.ts';
+import { until } from '../support/until.ts';
 
 const LOINC = 'http://loinc.org';
 const HEART_RATE = '8867-4';
@@ -79,13 +80,6 @@ class Receiver {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 for (const driver of testDrivers()) {
   describe(`rest-hook subscriptions (${driver.name})`, () => {
