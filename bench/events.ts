@@ -294,7 +294,7 @@ async function runDriver(driver: Driver, connection: ChannelModel): Promise<Driv
   let server: RunningServer | undefined;
   try {
     server = await startServer(database, {
-      env: { AMQP_URL, AMQP_EXCHANGE: names.exchange, AMQP_INBOUND_FHIR_QUEUE: names.fhirQueue, AMQP_INBOUND_HL7_QUEUE: names.hl7Queue, MLLP_PORT: '0' },
+      env: { AMQP_URL, AMQP_EXCHANGE: names.exchange, AMQP_INBOUND_FHIR_QUEUE: names.fhirQueue, AMQP_INBOUND_HL7_QUEUE: names.hl7Queue, MLLP_PORT: '0', ...(process.env.AMQP_PREFETCH ? { AMQP_PREFETCH: process.env.AMQP_PREFETCH } : {}) },
     });
     await channel.assertExchange(names.exchange, 'topic', { durable: true });
     await waitForQueues(connection, [names.fhirQueue, names.hl7Queue]);
