@@ -10,7 +10,7 @@ export const CHANNEL_TYPES: readonly ChannelType[] = ['rest-hook', 'websocket'];
 
 /**
  * Statuses that are notified. R4 has the server move `requested` to `active`; the subscriptions
- * consumer does so when it first sees one (see rest-hook.ts), and until then both count alike.
+ * consumer does so when it first sees one (see consumer.ts), and until then both count alike.
  */
 export const NOTIFIED_STATUSES: ReadonlySet<string> = new Set(['requested', 'active']);
 

@@ -9,7 +9,7 @@ export interface Criteria {
   resourceType: string;
   /** The selecting parameters, as given. */
   params: URLSearchParams;
-  /** `Type` or `Type?` alone: every resource of the type matches (deletes included, see matcher.ts). */
+  /** `Type` or `Type?` alone: every resource of the type matches (deletes are never notified, see matcher.ts). */
   typeOnly: boolean;
 }
 
