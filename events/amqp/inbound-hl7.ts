@@ -10,7 +10,8 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Hl7Receiver } from './bridge-types.ts';
 import { shortReason, type InboundOutcome } from './outcome.ts';
 
-export const HL7_CONTENT_TYPE = 'application/hl7-v2';
+/** The ER7 media type, as `POST /hl7/v2` takes and answers it. */
+export const HL7_CONTENT_TYPE = 'x-application/hl7-v2+er7';
 
 export function hl7InboundHandler(pipeline: Hl7Receiver): (message: ConsumeMessage) => Promise<InboundOutcome> {
   return async (message) => {

@@ -123,7 +123,7 @@ for (const driver of testDrivers()) {
       await client.send(hl7Queue, readFileSync(new URL('adt_a01_v25_fr_pam_ans_utf8_zsegs.hl7', FIXTURES)), { correlationId: 'a01-1', messageId: 'm-a01' });
       const reply = await client.replyFor('a01-1');
       assert.match(reply.content.toString('latin1'), /\rMSA\|AA\|/);
-      assert.equal(reply.properties.contentType, 'application/hl7-v2');
+      assert.equal(reply.properties.contentType, 'x-application/hl7-v2+er7');
       assert.equal(await count('Patient'), patients + 1);
       assert.equal(await count('Encounter'), encounters + 1);
     });
