@@ -16,7 +16,7 @@ import { startAmqpBridge, type AmqpBridge, type Hl7Receiver } from '../../events
 import { createLogger } from '../../server/logger.ts';
 import { testDrivers } from '../support/database.ts';
 import { startHl7Bridge, type Hl7TestBridge } from '../support/hl7.ts';
-import { deleteTopology, drain, eventually, requireBroker, startPrivateBroker, testNames, type PrivateBroker } from '../support/rabbitmq.ts';
+import { deleteTopology, drain, eventually, testNames, useBrokers } from '../support/rabbitmq.ts';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const FIXTURES = new URL('../../../shared/fixtures/hl7v2/', import.meta.url);
@@ -59,17 +59,7 @@ class TestClient {
   }
 }
 
-let sharedUrl: string;
-let privateBroker: Promise<PrivateBroker> | undefined;
-before(async () => {
-  sharedUrl = await requireBroker();
-  // Started now, so that it boots while the databases are being migrated.
-  privateBroker = startPrivateBroker();
-  privateBroker.catch(() => undefined);
-});
-after(async () => {
-  await (await privateBroker?.catch(() => undefined))?.stop();
-});
+const brokers = useBrokers();
 
 for (const driver of testDrivers()) {
   describe(`AMQP in (${driver.name})`, () => {
@@ -88,7 +78,7 @@ for (const driver of testDrivers()) {
     const deadLettered = async (queue: string, messageId: string): Promise<GetMessage> => {
       await eventually(async () => {
         const list = dead.get(queue) ?? [];
-        list.push(...(await drain(sharedUrl, `${queue}.dead`)));
+        list.push(...(await drain(brokers.sharedUrl(), `${queue}.dead`)));
         dead.set(queue, list);
         return list.some((m) => m.properties.messageId === messageId);
       }, (found) => found, `${messageId} in ${queue}.dead`);
@@ -106,16 +96,16 @@ for (const driver of testDrivers()) {
         handle: (request: FhirRequest): Promise<FhirResponse> => (failNextFhir-- > 0 ? Promise.reject(connectionRefused()) : router.handle(request)),
       };
       bridge = startAmqpBridge({
-        url: sharedUrl, queues: { hl7v2: hl7Queue, fhir: fhirQueue }, deadLetterExchange, hl7: pipeline, fhir: { router: fhir, baseUrl: BASE_URL }, logger, retryDelayMs: 100,
+        url: brokers.sharedUrl(), queues: { hl7v2: hl7Queue, fhir: fhirQueue }, deadLetterExchange, hl7: pipeline, fhir: { router: fhir, baseUrl: BASE_URL }, logger, retryDelayMs: 100,
       });
       await bridge.ready();
-      client = await TestClient.open(sharedUrl);
+      client = await TestClient.open(brokers.sharedUrl());
     });
     after(async () => {
       await client?.close();
       await bridge?.stop();
       await hl7?.close();
-      await deleteTopology(sharedUrl, { queues: [hl7Queue, `${hl7Queue}.dead`, fhirQueue, `${fhirQueue}.dead`], exchanges: [deadLetterExchange] });
+      await deleteTopology(brokers.sharedUrl(), { queues: [hl7Queue, `${hl7Queue}.dead`, fhirQueue, `${fhirQueue}.dead`], exchanges: [deadLetterExchange] });
     });
 
     it('applies an HL7 A01 from the HL7 queue and answers AA on reply_to with the correlation id', async () => {
@@ -185,7 +175,7 @@ for (const driver of testDrivers()) {
       const a01 = readFileSync(new URL('adt_a01_v25_fr_pam_ans_latin1_DERIVED.hl7', FIXTURES));
       await client.send(hl7Queue, a01, { correlationId: 'hl7-transient' });
       assert.match((await client.replyFor('hl7-transient')).content.toString('latin1'), /\rMSA\|AA\|/);
-      const deadNow = [...(await drain(sharedUrl, `${fhirQueue}.dead`)), ...(await drain(sharedUrl, `${hl7Queue}.dead`))];
+      const deadNow = [...(await drain(brokers.sharedUrl(), `${fhirQueue}.dead`)), ...(await drain(brokers.sharedUrl(), `${hl7Queue}.dead`))];
       assert.deepEqual(deadNow.map((m) => m.properties.messageId), [], 'nothing dead-lettered');
     });
 
@@ -203,7 +193,7 @@ for (const driver of testDrivers()) {
     });
 
     it('loses no message when the broker restarts mid-stream', async () => {
-      const broker = await (privateBroker as Promise<PrivateBroker>);
+      const broker = await brokers.privateBroker();
       const queue = name('restart-fhir');
       const dlx = name('restart-dead-letter');
       // A slow consumer, so that the restart falls while messages are in hand and in the queue.

@@ -15,7 +15,7 @@ import { ConsumerRunner } from '../../events/durable-consumer.ts';
 import { startAmqpBridge, type AmqpBridge } from '../../events/amqp/index.ts';
 import { createLogger } from '../../server/logger.ts';
 import { testDrivers } from '../support/database.ts';
-import { deleteTopology, drain, eventually, requireBroker, startPrivateBroker, testNames, type PrivateBroker } from '../support/rabbitmq.ts';
+import { deleteTopology, drain, eventually, testNames, useBrokers } from '../support/rabbitmq.ts';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const patient = (family: string): Patient => ({ resourceType: 'Patient', name: [{ family }] });
@@ -31,17 +31,7 @@ async function subscribe(url: string, exchange: string, queue: string, durable: 
   await connection.close();
 }
 
-let sharedUrl: string;
-let privateBroker: Promise<PrivateBroker> | undefined;
-before(async () => {
-  sharedUrl = await requireBroker();
-  // Started now, so that it boots while the databases are being migrated.
-  privateBroker = startPrivateBroker();
-  privateBroker.catch(() => undefined);
-});
-after(async () => {
-  await (await privateBroker?.catch(() => undefined))?.stop();
-});
+const brokers = useBrokers();
 
 for (const driver of testDrivers()) {
   describe(`AMQP out (${driver.name})`, () => {
@@ -55,14 +45,14 @@ for (const driver of testDrivers()) {
     });
     after(async () => {
       await db.close();
-      await deleteTopology(sharedUrl, { queues: [name('out')], exchanges: [name('events')] });
+      await deleteTopology(brokers.sharedUrl(), { queues: [name('out')], exchanges: [name('events')] });
     });
 
     it('publishes create, update and delete with routing keys, bodies, headers, persistence and in order', async () => {
       const exchange = name('events');
       const queue = name('out');
-      await subscribe(sharedUrl, exchange, queue, false);
-      const bridge = startAmqpBridge({ url: sharedUrl, exchange, logger });
+      await subscribe(brokers.sharedUrl(), exchange, queue, false);
+      const bridge = startAmqpBridge({ url: brokers.sharedUrl(), exchange, logger });
       const runner = new ConsumerRunner(db, bridge.publisher, { pollMs: 20 });
       await runner.start();
       try {
@@ -72,7 +62,7 @@ for (const driver of testDrivers()) {
         await repo.delete('Patient', id);
         const observation = (await repo.create({ resourceType: 'Observation', status: 'final', code: { text: 'pulse' } })).resource;
         const messages: GetMessage[] = [];
-        await eventually(async () => messages.push(...(await drain(sharedUrl, queue))), () => messages.length >= 4, '4 published events');
+        await eventually(async () => messages.push(...(await drain(brokers.sharedUrl(), queue))), () => messages.length >= 4, '4 published events');
         assert.deepEqual(messages.map((m) => m.fields.routingKey), ['fhir.Patient.create', 'fhir.Patient.update', 'fhir.Patient.delete', 'fhir.Observation.create']);
         assert.deepEqual(messages.map((m) => m.properties.messageId), [`Patient/${id}/_history/1`, `Patient/${id}/_history/2`, `Patient/${id}/_history/3`, `Observation/${observation.id}/_history/1`]);
         assert.deepEqual(messages.map((m) => m.properties.type), ['create', 'update', 'delete', 'create']);
@@ -98,10 +88,10 @@ for (const driver of testDrivers()) {
     it('publishes what was written while Passerelle was stopped, once it runs again, and nothing twice', async () => {
       const exchange = name('events');
       const queue = name('passerelle-restart');
-      await subscribe(sharedUrl, exchange, queue, false);
+      await subscribe(brokers.sharedUrl(), exchange, queue, false);
       const consumerName = `amqp-out-${driver.name}-passerelle-restart`;
       const run = async (): Promise<{ stop(): Promise<void> }> => {
-        const bridge = startAmqpBridge({ url: sharedUrl, exchange, logger });
+        const bridge = startAmqpBridge({ url: brokers.sharedUrl(), exchange, logger });
         const runner = new ConsumerRunner(db, { ...bridge.publisher, name: consumerName }, { pollMs: 20 });
         await runner.start();
         return { stop: async () => { await runner.stop(); await bridge.stop(); } };
@@ -109,24 +99,24 @@ for (const driver of testDrivers()) {
       const received: GetMessage[] = [];
       const first = await run();
       const before = (await repo.create(patient('BeforeStop'))).resource.id as string;
-      await eventually(async () => received.push(...(await drain(sharedUrl, queue))), () => received.length >= 1, 'the first event');
+      await eventually(async () => received.push(...(await drain(brokers.sharedUrl(), queue))), () => received.length >= 1, 'the first event');
       await first.stop();
       const during = [];
       for (let i = 0; i < 5; i++) during.push((await repo.create(patient(`WhileStopped${i}`))).resource.id as string);
       const second = await run();
       try {
-        await eventually(async () => received.push(...(await drain(sharedUrl, queue))), () => received.length >= 6, 'the events written while stopped');
+        await eventually(async () => received.push(...(await drain(brokers.sharedUrl(), queue))), () => received.length >= 6, 'the events written while stopped');
         await new Promise((resolve) => setTimeout(resolve, 200)); // nothing more comes
-        received.push(...(await drain(sharedUrl, queue)));
+        received.push(...(await drain(brokers.sharedUrl(), queue)));
         assert.deepEqual(received.map((m) => m.properties.messageId), [before, ...during].map((id) => `Patient/${id}/_history/1`));
       } finally {
         await second.stop();
-        await deleteTopology(sharedUrl, { queues: [queue], exchanges: [] });
+        await deleteTopology(brokers.sharedUrl(), { queues: [queue], exchanges: [] });
       }
     });
 
     it('keeps changes in the outbox while the broker is down and publishes them all when it is back', async () => {
-      const broker = await (privateBroker as Promise<PrivateBroker>);
+      const broker = await brokers.privateBroker();
       const exchange = name('restart-events');
       const queue = name('restart-out');
       await subscribe(broker.url, exchange, queue, true);

@@ -12,6 +12,7 @@
  * - `drain()` reads what a queue holds, with `basic.get`.
  */
 import { execFile } from 'node:child_process';
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -168,4 +169,26 @@ export async function startPrivateBroker(timeoutMs = 30_000): Promise<PrivateBro
       },
     };
   });
+}
+
+/**
+ * The brokers of an AMQP test file, registered as file-level hooks: the shared one (required: the
+ * file fails without it) and a private node, started at once so that it boots while the databases
+ * are being migrated, and stopped at the end.
+ */
+export function useBrokers(): { sharedUrl(): string; privateBroker(): Promise<PrivateBroker> } {
+  let shared: string | undefined;
+  let started: Promise<PrivateBroker> | undefined;
+  before(async () => {
+    shared = await requireBroker();
+    started = startPrivateBroker();
+    started.catch(() => undefined);
+  });
+  after(async () => {
+    await (await started?.catch(() => undefined))?.stop();
+  });
+  return {
+    sharedUrl: () => shared as string,
+    privateBroker: () => started as Promise<PrivateBroker>,
+  };
 }
