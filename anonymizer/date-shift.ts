@@ -32,36 +32,31 @@ function valid(year: number, month?: number, day?: number): boolean {
   return year >= 1;
 }
 
-/** An ISO 8601 date, dateTime or instant (`2021`, `2021-03`, `2021-03-04`, `2021-03-04T10:00:00+01:00`) moved by `days`. */
-export function shiftIsoDate(value: string, days: number): string | undefined {
-  const match = ISO.exec(value.trim());
+/**
+ * A date read as year, month, day and what follows (a time, a zone), moved by `days`, written
+ * back with `separator` between its parts: "-" for ISO 8601, "" for DICOM.
+ */
+function shiftParts(match: RegExpExecArray | null, days: number, separator: string): string | undefined {
   if (!match) return undefined;
-  const [, y, m, d, time] = match;
+  const [, y, m, d, rest = ''] = match;
   const year = Number(y);
   const month = m === undefined ? undefined : Number(m);
   const day = d === undefined ? undefined : Number(d);
-  if (!valid(year, month, day) || (time !== undefined && day === undefined)) return undefined;
+  if (!valid(year, month, day) || (rest !== '' && day === undefined)) return undefined;
   if (day === undefined) {
     const partial = shiftPartial(year, month, days);
-    return partial.month === undefined ? pad(partial.year, 4) : `${pad(partial.year, 4)}-${pad(partial.month)}`;
+    return partial.month === undefined ? pad(partial.year, 4) : `${pad(partial.year, 4)}${separator}${pad(partial.month)}`;
   }
   const shifted = shiftDay(year, month as number, day, days);
-  return `${pad(shifted.getUTCFullYear(), 4)}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}${time ?? ''}`;
+  return [pad(shifted.getUTCFullYear(), 4), pad(shifted.getUTCMonth() + 1), pad(shifted.getUTCDate())].join(separator) + rest;
+}
+
+/** An ISO 8601 date, dateTime or instant (`2021`, `2021-03`, `2021-03-04`, `2021-03-04T10:00:00+01:00`) moved by `days`. */
+export function shiftIsoDate(value: string, days: number): string | undefined {
+  return shiftParts(ISO.exec(value.trim()), days, '-');
 }
 
 /** A DICOM DA (`YYYYMMDD`) or DT (`YYYYMMDDHHMMSS.FFFFFF&ZZXX`, any precision) moved by `days`. */
 export function shiftDicomDate(value: string, days: number): string | undefined {
-  const match = DICOM_DATE.exec(value.trim());
-  if (!match) return undefined;
-  const [, y, m, d, rest] = match;
-  const year = Number(y);
-  const month = m === undefined ? undefined : Number(m);
-  const day = d === undefined ? undefined : Number(d);
-  if (!valid(year, month, day) || ((rest ?? '') !== '' && day === undefined)) return undefined;
-  if (day === undefined) {
-    const partial = shiftPartial(year, month, days);
-    return partial.month === undefined ? pad(partial.year, 4) : `${pad(partial.year, 4)}${pad(partial.month)}`;
-  }
-  const shifted = shiftDay(year, month as number, day, days);
-  return `${pad(shifted.getUTCFullYear(), 4)}${pad(shifted.getUTCMonth() + 1)}${pad(shifted.getUTCDate())}${rest ?? ''}`;
+  return shiftParts(DICOM_DATE.exec(value.trim()), days, '');
 }
