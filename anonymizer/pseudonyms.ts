@@ -12,6 +12,9 @@
  */
 import { createHmac } from 'node:crypto';
 
+/** Where a pseudonym is an identifier: the FHIR identifier system and the openEHR PARTY_REF namespace of de-identified patients. */
+export const PSEUDONYM_SYSTEM = 'https://passerelle.health/fhir/sid/pseudonym';
+
 /** Secrets shorter than this are refused: a pseudonym is only as strong as its key. */
 export const MIN_SECRET_LENGTH = 32;
 

@@ -6,7 +6,7 @@
  * @see https://hl7.org/fhir/R4/secpriv-module.html#deId
  */
 import type { Bundle, Coding, Patient, Resource } from '@medplum/fhirtypes';
-import type { Pseudonymizer } from '../pseudonyms.ts';
+import { PSEUDONYM_SYSTEM, type Pseudonymizer } from '../pseudonyms.ts';
 import { loadR4Definitions } from '../../fhir/index.ts';
 import { applyRules } from './apply-rules.ts';
 import { REMOVED } from './methods.ts';
@@ -17,7 +17,7 @@ import { researchProfile } from './research-profile.ts';
 import type { Profile } from './rules.ts';
 
 /** The system of the one identifier a de-identified Patient keeps: its pseudonym. */
-export const PSEUDONYM_SYSTEM = 'https://passerelle.health/fhir/sid/pseudonym';
+export { PSEUDONYM_SYSTEM };
 
 /** The security label of de-identified data. */
 export const PSEUDONYMIZED: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'PSEUDED', display: 'pseudonymized' };

@@ -13,7 +13,7 @@ import { unidentifiedPatient } from './references.ts';
 /** The same order as the HL7 bridge's choice of a patient's main identifier. */
 const MAIN_IDENTIFIER_TYPES = ['PI', 'MR', 'PT', 'PN'];
 
-/** The identifier a Patient is known by, or undefined when it has none with a system and value. */
+/** The identifier a Patient is known by, or undefined when it has none with a value. */
 export function mainPatientIdentifier(patient: Patient): Identifier | undefined {
   const usable = (patient.identifier ?? []).filter((i) => typeof i.value === 'string' && i.value !== '');
   const typeOf = (i: Identifier): string => i.type?.coding?.[0]?.code ?? '';
@@ -21,7 +21,8 @@ export function mainPatientIdentifier(patient: Patient): Identifier | undefined 
     const match = usable.find((i) => typeOf(i) === type);
     if (match) return match;
   }
-  return usable.find((i) => typeof i.system === 'string' && i.system !== '');
+  // One without a system still names the patient, as a DICOM PatientID without issuer does (`|value`).
+  return usable.find((i) => typeof i.system === 'string' && i.system !== '') ?? usable[0];
 }
 
 /**
