@@ -25,6 +25,7 @@ export interface Config {
   hl7: Hl7Config;
   dicomweb: DicomwebConfig;
   events: EventsConfig;
+  anon: AnonConfig;
   /** Undefined when no authentication is configured (loopback-only mode). */
   auth: AuthConfig | undefined;
 }
@@ -58,6 +59,17 @@ export interface LdapSettings {
 export interface DicomwebConfig {
   /** Largest STOW-RS request, in bytes (413 beyond); requests stream, so this bounds disk use, not memory. */
   maxRequestBytes: number;
+}
+
+/** De-identification and export (see the README's Research export section). */
+export interface AnonConfig {
+  /** The key of pseudonyms, date shifts and replaced UIDs; export and `anonymize` refuse to run without it. */
+  secret: string | undefined;
+  /** The per-patient date shift is between these many days into the past. */
+  minShiftDays: number;
+  maxShiftDays: number;
+  /** Hours a finished export's files stay before they are deleted. */
+  exportRetentionHours: number;
 }
 
 /** The change feed's settings: its readers, its retention, and the AMQP bridge. */
@@ -249,6 +261,13 @@ function authConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): Auth
   };
 }
 
+function anonConfig(env: NodeJS.ProcessEnv): AnonConfig {
+  const minShiftDays = integer(env, 'ANON_SHIFT_MIN_DAYS', 30, 1, 36_500);
+  const maxShiftDays = integer(env, 'ANON_SHIFT_MAX_DAYS', 730, 1, 36_500);
+  if (maxShiftDays < minShiftDays) throw new ConfigError(`ANON_SHIFT_MAX_DAYS (${maxShiftDays}) is below ANON_SHIFT_MIN_DAYS (${minShiftDays})`);
+  return { secret: env.ANON_SECRET || undefined, minShiftDays, maxShiftDays, exportRetentionHours: integer(env, 'EXPORT_RETENTION_HOURS', 24, 1, 24 * 365) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
@@ -270,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hl7: hl7Config(env),
     dicomweb: { maxRequestBytes: integer(env, 'DICOMWEB_MAX_REQUEST_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER) },
     events: eventsConfig(env),
+    anon: anonConfig(env),
     auth,
   };
   if (!config.authConfigured && !isLoopback(config.host)) {
