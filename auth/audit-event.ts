@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Coding, ResourceType } from '@medplum/fhirtypes';
 import type { Principal } from './principal.ts';
 
-export type AccessChannel = 'fhir' | 'dicomweb' | 'hl7' | 'admin' | 'auth' | 'export' | 'events';
+export type AccessChannel = 'fhir' | 'dicomweb' | 'openehr' | 'hl7' | 'admin' | 'auth' | 'export' | 'events';
 export type AccessOutcome = 'success' | 'minor' | 'serious' | 'major';
 
 /** What the enforcement knows about one access, success or failure. */
@@ -118,6 +118,7 @@ function actionOf(record: AccessRecord): Action {
 function typeOf({ channel, interaction }: AccessRecord): Coding {
   switch (channel) {
     case 'fhir':
+    case 'openehr':
     case 'events':
       return TYPE_REST;
     case 'dicomweb':

@@ -8,7 +8,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Repository } from '../fhir/index.ts';
 import { auditEvent, type AccessChannel, type AccessOutcome, type AccessRecord, type AuditSource } from './audit-event.ts';
-import { callerOf, dicomwebAction } from './middleware.ts';
+import { callerOf, dicomwebAction, openEhrTarget } from './middleware.ts';
 
 export interface AuditTrailOptions {
   repo: Repository;
@@ -17,7 +17,7 @@ export interface AuditTrailOptions {
   onError(err: unknown): void;
 }
 
-const CHANNELS: Record<string, AccessChannel> = { fhir: 'fhir', dicomweb: 'dicomweb', hl7: 'hl7', admin: 'admin', auth: 'auth' };
+const CHANNELS: Record<string, AccessChannel> = { fhir: 'fhir', dicomweb: 'dicomweb', openehr: 'openehr', hl7: 'hl7', admin: 'admin', auth: 'auth' };
 
 export function auditTrail(options: AuditTrailOptions): RequestHandler {
   return (req, res, next) => {
@@ -69,6 +69,7 @@ export function accessRecord(req: RequestTarget, res: Response, channel: AccessC
     record.interaction = (res.locals.dicomwebAction as string | undefined) ?? dicomwebAction(req.method, `/${rest.join('/')}`);
     if (rest[0] === 'studies' && rest[1]) record.studyUid = rest[1];
   }
+  if (channel === 'openehr') record.interaction = openEhrTarget(req.method, req.path).interaction;
   if (channel === 'auth') record.interaction = rest[0] === 'token' ? 'token' : 'login';
   if (channel === 'hl7') record.interaction = 'ingest';
   if (channel === 'admin') record.interaction = rest.slice(0, 2).join('/') || 'admin';

@@ -10,7 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../fhir/index.ts';
 import type { Authenticator } from './authenticate.ts';
-import { can, canDicomweb, type Capability, type DicomwebAction, type Permissions } from './permissions.ts';
+import { can, canDicomweb, canFhir, type Capability, type DicomwebAction, type FhirInteraction, type Permissions } from './permissions.ts';
 import { accessPolicy } from './policy.ts';
 import type { Principal } from './principal.ts';
 import { permissionsOf, type RoleMap } from './roles.ts';
@@ -95,6 +95,28 @@ export function requireDicomweb(): RequestHandler {
     res.locals.dicomwebAction = action;
     if (caller && !canDicomweb(caller.permissions, action)) {
       refuse(req, res, 403, `your role does not allow DICOMweb ${action}`);
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * The FHIR grant an openEHR REST request needs: an EHR is the patient's record (as a Patient), a
+ * COMPOSITION a clinical document (as a Composition); GET reads, POST creates. Roles thus need
+ * no openEHR section of their own, and a role without patient data sees no EHR either.
+ */
+export function openEhrTarget(method: string, path: string): { resourceType: 'Patient' | 'Composition'; interaction: FhirInteraction } {
+  const resourceType = /\/composition(\/|$)/.test(path) ? 'Composition' : 'Patient';
+  return { resourceType, interaction: method === 'POST' ? 'create' : 'read' };
+}
+
+export function requireOpenEhr(): RequestHandler {
+  return (req, res, next) => {
+    const caller = callerOf(res);
+    const { resourceType, interaction } = openEhrTarget(req.method, req.path);
+    if (caller && !canFhir(caller.permissions, resourceType, interaction)) {
+      refuse(req, res, 403, `your role does not allow openEHR ${interaction} (it needs FHIR ${interaction} on ${resourceType})`);
       return;
     }
     next();

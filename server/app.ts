@@ -8,8 +8,9 @@ import type { StructureDefinition } from '@medplum/fhirtypes';
 import { fhirExpressRouter, ProfileRegistry, Repository, type Database, type FhirRouter, type Operation, type WriteHook } from '../fhir/index.ts';
 import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { DicomFileStore, dicomwebRouter } from '../dicomweb/index.ts';
+import { openehrRouter } from '../openehr/index.ts';
 import { auditTrail } from '../auth/audit-trail.ts';
-import { authenticate, callerOf, requireCapability, requireDicomweb } from '../auth/middleware.ts';
+import { authenticate, callerOf, requireCapability, requireDicomweb, requireOpenEhr } from '../auth/middleware.ts';
 import { tokenRouter } from '../auth/token-route.ts';
 import { clientsRouter } from '../auth/clients-route.ts';
 import type { AuthWiring } from './auth.ts';
@@ -34,6 +35,8 @@ export interface AppDependencies {
   hl7?: { pipeline: Hl7Pipeline; maxMessageBytes: number };
   /** The DICOMweb server, served at /dicomweb when given: where its files live and the largest STOW request. */
   dicomweb?: { dicomDir: string; maxRequestBytes: number };
+  /** The openEHR REST API, served at /openehr/v1 when given: the system id of the version uids it assigns. */
+  openehr?: { systemId: string };
   /** The FHIR router (shared with other entry points); absent: one is made from the above. */
   router?: FhirRouter;
   /** Authentication, roles and the audit trail; absent: loopback-only mode, nothing checked or audited. */
@@ -95,10 +98,11 @@ export function createApp(deps: AppDependencies): Express {
     const login = authenticate(auth.authenticator, auth.roleMap);
     // The CapabilityStatement stays public: clients read it to learn how to authenticate.
     app.use('/fhir', (req, res, next) => (req.path === '/metadata' && req.method === 'GET' ? next() : login(req, res, next)));
-    for (const path of ['/dicomweb', '/hl7', '/admin']) app.use(path, login);
+    for (const path of ['/dicomweb', '/openehr', '/hl7', '/admin']) app.use(path, login);
     app.use('/admin', requireCapability('admin'));
     app.use('/hl7', requireCapability('hl7:ingest'));
     app.use('/dicomweb', requireDicomweb());
+    app.use('/openehr', requireOpenEhr());
     app.use('/admin/clients', clientsRouter(db, auth.roleMap));
   }
   if (deps.hl7) {
@@ -114,6 +118,14 @@ export function createApp(deps: AppDependencies): Express {
       maxRequestBytes: deps.dicomweb.maxRequestBytes,
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in DICOMweb request'),
+    }));
+  }
+  if (deps.openehr) {
+    app.use('/openehr/v1', openehrRouter({
+      db,
+      systemId: deps.openehr.systemId,
+      ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+      onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in openEHR request'),
     }));
   }
   app.use('/fhir', fhirExpressRouter({

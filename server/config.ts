@@ -26,6 +26,8 @@ export interface Config {
   dicomweb: DicomwebConfig;
   events: EventsConfig;
   anon: AnonConfig;
+  /** The openEHR system id, the middle part of the version uids Passerelle assigns (`uuid::system::1`). */
+  openehrSystemId: string;
   /** Undefined when no authentication is configured (loopback-only mode). */
   auth: AuthConfig | undefined;
 }
@@ -261,6 +263,13 @@ function authConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): Auth
   };
 }
 
+function openehrSystemId(env: NodeJS.ProcessEnv): string {
+  const raw = env.OPENEHR_SYSTEM_ID || 'passerelle';
+  // It sits between "::" separators of version uids, and in URLs.
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(raw)) throw new ConfigError(`OPENEHR_SYSTEM_ID must be letters, digits, dots and dashes (a host name), not "${raw}"`);
+  return raw;
+}
+
 function anonConfig(env: NodeJS.ProcessEnv): AnonConfig {
   const minShiftDays = integer(env, 'ANON_SHIFT_MIN_DAYS', 30, 1, 36_500);
   const maxShiftDays = integer(env, 'ANON_SHIFT_MAX_DAYS', 730, 1, 36_500);
@@ -290,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dicomweb: { maxRequestBytes: integer(env, 'DICOMWEB_MAX_REQUEST_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER) },
     events: eventsConfig(env),
     anon: anonConfig(env),
+    openehrSystemId: openehrSystemId(env),
     auth,
   };
   if (!config.authConfigured && !isLoopback(config.host)) {

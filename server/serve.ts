@@ -50,6 +50,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     db, logger, metrics: createMetrics(), profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
     dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
+    openehr: { systemId: config.openehrSystemId },
     ...(auth ? { auth } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -74,7 +74,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     auth = createAuth(db, config.auth as NonNullable<typeof config.auth>, { profiles });
     const app = createApp({
       db, logger: createLogger('silent'), metrics: createMetrics(), profiles, hooks: [bedAvailabilityRule], operations: hospitalOperations,
-      maxBodyBytes: 1024 * 1024, auth, dicomweb: { dicomDir: join(dir, 'dicom'), maxRequestBytes: 1024 * 1024 },
+      maxBodyBytes: 1024 * 1024, auth, dicomweb: { dicomDir: join(dir, 'dicom'), maxRequestBytes: 1024 * 1024 }, openehr: { systemId: 'test' },
     });
     server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -98,6 +98,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     assert.match(challenges, /Bearer realm="Passerelle"/);
     assert.equal(((await res.json()) as OperationOutcome).issue[0]?.code, 'login');
     assert.equal((await get('/dicomweb/studies')).status, 401);
+    assert.equal((await get('/openehr/v1/ehr?subject_id=1&subject_namespace=x')).status, 401);
     assert.equal((await get('/admin/hl7/messages')).status, 401);
     assert.equal((await get('/fhir/metadata')).status, 200, 'the CapabilityStatement stays public');
   });
@@ -105,6 +106,11 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
   it('lets a clinician in with LDAP credentials, and refuses a wrong password', async () => {
     const res = await get('/fhir/Patient', as('alice'));
     assert.equal(res.status, 200);
+    // openEHR follows the FHIR grants: a clinician creates an EHR (Patient) and reads it back.
+    const status = { _type: 'EHR_STATUS', archetype_node_id: 'openEHR-EHR-EHR_STATUS.generic.v1', name: { value: 'EHR Status' }, subject: { _type: 'PARTY_SELF' }, is_queryable: true, is_modifiable: true };
+    const ehr = await send('POST', '/openehr/v1/ehr', as('alice'), status, 'application/json');
+    assert.equal(ehr.status, 201);
+    assert.equal((await get(new URL(ehr.headers.get('location') ?? '').pathname, as('alice'))).status, 200);
     assert.ok((await entries(res)).some((r) => r.id === patientId));
     assert.equal((await get('/fhir/Patient', basic('alice', 'not-her-password'))).status, 401);
     assert.equal((await get('/fhir/Patient', basic('nobody', 'x'))).status, 401);
@@ -125,10 +131,13 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     assert.match(String(((await batch.json()) as Bundle).entry?.[0]?.response?.status), /^403/);
     assert.equal((await get('/fhir/Location/$find-available-beds?latitude=48.85&longitude=2.35', samu)).status, 200);
     assert.equal((await get('/dicomweb/studies', samu)).status, 403);
+    assert.equal((await get('/openehr/v1/ehr?subject_id=1&subject_namespace=x', samu)).status, 403, 'an EHR is patient data');
+    assert.equal((await send('POST', '/openehr/v1/ehr', samu, { _type: 'EHR_STATUS' })).status, 403);
   });
 
   it('gives research no clinical access and a user without a mapped group nothing', async () => {
     assert.equal((await get('/fhir/Patient', as('rita'))).status, 403);
+    assert.equal((await get('/openehr/v1/ehr?subject_id=1&subject_namespace=x', as('rita'))).status, 403);
     assert.equal((await get('/fhir/Location', as('eve'))).status, 403);
   });
 
