@@ -2,7 +2,7 @@
  * Wiring of the HTTP application: the FHIR endpoint, health, readiness and metrics,
  * with one log line and one metric observation per request.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { readFileSync } from 'node:fs';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import { fhirExpressRouter, ProfileRegistry, Repository, type Database, type FhirRouter, type Operation, type WriteHook } from '../fhir/index.ts';
@@ -37,6 +37,8 @@ export interface AppDependencies {
   dicomweb?: { dicomDir: string; maxRequestBytes: number };
   /** The openEHR REST API, served at /openehr/v1 when given: the system id of the version uids it assigns. */
   openehr?: { systemId: string };
+  /** The FHIR Bulk Data export routes (server/export.ts), served on /fhir ahead of the FHIR router. */
+  exportRouter?: Router;
   /** The FHIR router (shared with other entry points); absent: one is made from the above. */
   router?: FhirRouter;
   /** Authentication, roles and the audit trail; absent: loopback-only mode, nothing checked or audited. */
@@ -128,6 +130,7 @@ export function createApp(deps: AppDependencies): Express {
       onUnexpectedError: (err) => logger.error({ error: safeError(err) }, 'unexpected error in openEHR request'),
     }));
   }
+  if (deps.exportRouter) app.use('/fhir', deps.exportRouter);
   app.use('/fhir', fhirExpressRouter({
     router, maxBodyBytes: deps.maxBodyBytes, baseUrl: deps.publicUrl && `${deps.publicUrl}/fhir`,
     accessOf: (req) => (req.res ? callerOf(req.res)?.access : undefined),

@@ -17,6 +17,7 @@ import { createHl7Pipeline, startMllp } from './hl7.ts';
 import type { MllpServer } from '../hl7-bridge/index.ts';
 import { migrate } from './migrations.ts';
 import { createAuth } from './auth.ts';
+import { createExport } from './export.ts';
 import { MllpGuard } from '../auth/mllp-guard.ts';
 import { safeError, type Logger } from './logger.ts';
 
@@ -46,11 +47,13 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(auth ? { security: auth.authenticator.methods() } : {}),
   });
+  const bulkExport = createExport({ db, config, logger, profiles: registry, authConfigured: auth !== undefined });
   const app = createApp({
     db, logger, metrics: createMetrics(), profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
     dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
     openehr: { systemId: config.openehrSystemId },
+    exportRouter: bulkExport.router,
     ...(auth ? { auth } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -65,6 +68,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   try {
     events = await startEvents({ db, config, logger, profiles: registry, hooks, router, hl7: pipeline, auth });
     events.attach(server);
+    bulkExport.runner.start();
     const guard = auth && new MllpGuard({
       db, roleMap: auth.roleMap, auditRepo: auth.auditRepo, source: auth.auditSource,
       onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
@@ -72,6 +76,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
   } catch (err) {
     server.close();
+    await bulkExport.runner.stop();
     await events?.stop();
     await db.close();
     throw err;
@@ -89,6 +94,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
       await closed;
       await mllpClosed;
       await eventsStopped;
+      await bulkExport.runner.stop();
       clearTimeout(grace);
       await auth?.close();
       await db.close();

@@ -58,19 +58,21 @@ const IMPLEMENTATION_VERSION_NAME = 'PASSERELLE';
 const META_REMOVED = new Set(['00020016', '00020017', '00020018', '00020100', '00020102']);
 
 /**
- * De-identifies one Part 10 instance.
+ * De-identifies one Part 10 instance. `identity` is the patient's when the caller knows it better
+ * than the file does (an export knows the ImagingStudy's FHIR subject, whose main identifier may
+ * have a system where the PACS sent PatientID without issuer); by default, `dicomPatientIdentity`.
  * @throws UnreadableDicomError when the bytes are not a readable Part 10 file
  * @throws BurnedInAnnotationError when BurnedInAnnotation is YES and not allowed
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part15/sect_E.2.html
  */
-export function anonymizeDicom(input: ArrayBuffer | Uint8Array, pseudonymizer: Pseudonymizer, chosen: Partial<DicomAnonymizeOptions> = {}): AnonymizedDicom {
+export function anonymizeDicom(input: ArrayBuffer | Uint8Array, pseudonymizer: Pseudonymizer, chosen: Partial<DicomAnonymizeOptions> = {}, identity?: string): AnonymizedDicom {
   const options = resolveOptions(chosen);
   const bytes = Buffer.isBuffer(input) ? input : input instanceof ArrayBuffer ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const file = readDicomFile(bytes);
   if (firstText(file.dict, TAG.BurnedInAnnotation)?.toUpperCase() === 'YES' && !options.allowBurnedInAnnotation) {
     throw new BurnedInAnnotationError('the instance declares BurnedInAnnotation YES: its pixels may show identity, which this profile does not clean');
   }
-  const identity = dicomPatientIdentity(file.dict);
+  identity ??= dicomPatientIdentity(file.dict);
   const pseudonym = pseudonymizer.pseudonym(identity);
   const shiftDays = options.retainLongitudinalModifiedDates ? pseudonymizer.dateShiftDays(identity) : undefined;
   const profile = confidentialityProfile(options);

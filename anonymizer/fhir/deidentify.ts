@@ -82,6 +82,37 @@ function orderLikeInput(input: Resource, output: Resource): Resource {
 /** Where a resource names its patient (Observation.subject, Encounter.subject, AllergyIntolerance.patient, Coverage.beneficiary...). */
 const PATIENT_ELEMENTS = ['subject', 'patient', 'beneficiary'];
 
+/** The identity of the patient a (non-Patient) resource names, through `identityOfReference`. */
+function namedPatient(resource: Resource, identityOfReference: (reference: string | undefined) => string | undefined): string | undefined {
+  const json = resource as unknown as Record<string, { reference?: string } | undefined>;
+  for (const element of PATIENT_ELEMENTS) {
+    const identity = identityOfReference(json[element]?.reference);
+    if (identity !== undefined) return identity;
+  }
+  return undefined;
+}
+
+/**
+ * A context for resources read from the store page by page (the export), where the identities of
+ * the cohort's Patients are known beforehand by id: every resource then gets the pseudonym and
+ * shift of its patient, and every reference to a Patient its pseudonym, whichever page it is on.
+ */
+export function storeContext(pseudonymizer: Pseudonymizer, profile: Profile, identityById: (id: string) => string | undefined): DeidentifyContext {
+  const identityOfReference = (reference: string | undefined): string | undefined => {
+    const target = reference === undefined ? undefined : referenceTarget(reference);
+    return target?.type === 'Patient' ? (identityById(target.id) ?? unidentifiedPatient(target.id)) : undefined;
+  };
+  return {
+    pseudonymizer,
+    profile,
+    references: new ReferenceRewriter({ pseudonymizer, patientIdentityById: identityById }),
+    patientIdentityFor: (resource) => {
+      if (resource.resourceType === 'Patient') return (resource.id !== undefined ? identityById(resource.id) : undefined) ?? patientIdentityOf(resource as Patient);
+      return namedPatient(resource, identityOfReference);
+    },
+  };
+}
+
 /**
  * De-identifies a set of resources consistently: each resource's patient is found inside the
  * set (a Patient by its id or Bundle fullUrl; others through subject, patient or beneficiary),
@@ -114,12 +145,7 @@ export function deidentifyResources(resources: readonly Resource[], pseudonymize
     references: new ReferenceRewriter({ pseudonymizer, patientIdentityById: (id) => byId.get(id) }),
     patientIdentityFor: (resource, fullUrl) => {
       if (resource.resourceType === 'Patient') return (fullUrl !== undefined ? byFullUrl.get(fullUrl) : undefined) ?? (resource.id !== undefined ? byId.get(resource.id) : undefined);
-      const json = resource as unknown as Record<string, { reference?: string } | undefined>;
-      for (const element of PATIENT_ELEMENTS) {
-        const identity = identityOfReference(json[element]?.reference);
-        if (identity !== undefined) return identity;
-      }
-      return undefined;
+      return namedPatient(resource, identityOfReference);
     },
   };
   return resources.map((resource) => deidentifyResource(resource, context));
