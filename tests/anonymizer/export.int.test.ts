@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import dcmjs from 'dcmjs';
+import dcmjs, { type DcmjsDataset } from 'dcmjs';
 import type { ImagingStudy, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions, ProfileRegistry } from '../../fhir/index.ts';
 import { patientIdentity, Pseudonymizer } from '../../anonymizer/index.ts';
@@ -30,7 +30,7 @@ const MR = ['MR_ImplVRLE_study1026_MR01.dcm', 'MR_ImplVRLE_study1026_MR02.dcm'];
 const FHIR = { 'content-type': 'application/fhir+json' };
 const ASYNC = { prefer: 'respond-async', accept: 'application/fhir+json' };
 
-const readDicom = (bytes: Buffer): dcmjs.DcmjsDataset => dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict;
+const readDicom = (bytes: Buffer): DcmjsDataset => dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict;
 
 for (const driver of testDrivers()) describe(`FHIR Bulk Data export (${driver.name})`, () => {
   let db: Database;
