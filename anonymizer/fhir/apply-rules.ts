@@ -60,8 +60,11 @@ function evaluate(rule: Rule, tree: NodeTree, resourceType: string): FhirNode[] 
   } else {
     input = [tree.root];
     // Medplum's engine reads a leading type name literally; `Resource.` and `DomainResource.` mean every resource.
-    const generic = /^(Resource|DomainResource)\./.exec(relative);
-    if (generic) relative = `${resourceType}.${relative.slice(generic[0].length)}`;
+    const leading = /^([A-Z][A-Za-z]*)\./.exec(relative)?.[1];
+    if (leading === 'Resource' || leading === 'DomainResource') relative = `${resourceType}.${relative.slice(leading.length + 1)}`;
+    // A rule for another type selects nothing here: skipped, since the engine would look for a
+    // property of that name under every choice-type suffix before finding none.
+    else if (leading !== undefined && leading !== resourceType) return [];
   }
   if (input.length === 0) return [];
   const typed = input.map((node) => ({ type: node.type, value: node.value, path: node.path }) as TypedValue);
