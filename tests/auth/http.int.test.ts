@@ -16,6 +16,7 @@ import type { AuditEvent, Bundle, OperationOutcome, Resource } from '@medplum/fh
 import { loadR4Definitions, parseSearch, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import { bedAvailabilityRule, hospitalOperations, hospitalResources, loadProfiles } from '../../profiles/index.ts';
 import { createApp } from '../../server/app.ts';
+import { createExport, type ExportWiring } from '../../server/export.ts';
 import { createAuth, type AuthWiring } from '../../server/auth.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/logger.ts';
@@ -41,6 +42,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
   let db: Database;
   let auth: AuthWiring;
   let server: Server;
+  let bulk: ExportWiring;
   let base: string;
   let repo: Repository;
   let patientId: string;
@@ -61,7 +63,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     writeFileSync(roleMap, JSON.stringify({ clinicians: 'clinician', samu: 'samu-dispatch', research: 'research', admins: 'admin' }));
     const config = loadConfig({
       LDAP_URL: slapd.url, LDAP_BIND_DN: slapd.bindDN, LDAP_BIND_CREDENTIALS: slapd.bindPassword, LDAP_SEARCH_BASE: slapd.searchBase,
-      JWT_SECRET: SECRET, AUTH_ROLE_MAP: roleMap, AUTH_FAILURES_PER_USER: '3',
+      JWT_SECRET: SECRET, AUTH_ROLE_MAP: roleMap, AUTH_FAILURES_PER_USER: '3', DATA_DIR: dir, ANON_SECRET: `${SECRET}-anon-0123456789abcdef0123456789`,
     });
     db = await pgliteDriver.open();
     const profiles = loadProfiles();
@@ -72,7 +74,10 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     patientId = (await repo.create({ resourceType: 'Patient', name: [{ family: 'Confidentiel' }] })).resource.id as string;
     await repo.create({ resourceType: 'Observation', status: 'final', code: { text: 'lab' }, subject: { reference: `Patient/${patientId}` } });
     auth = createAuth(db, config.auth as NonNullable<typeof config.auth>, { profiles });
+    bulk = createExport({ db, config, logger: createLogger('silent'), profiles: new ProfileRegistry(profiles), authConfigured: true });
+    bulk.runner.start();
     const app = createApp({
+      exportRouter: bulk.router,
       db, logger: createLogger('silent'), metrics: createMetrics(), profiles, hooks: [bedAvailabilityRule], operations: hospitalOperations,
       maxBodyBytes: 1024 * 1024, auth, dicomweb: { dicomDir: join(dir, 'dicom'), maxRequestBytes: 1024 * 1024 }, openehr: { systemId: 'test' },
     });
@@ -82,6 +87,7 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
   after(async () => {
+    await bulk.runner.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await auth.close();
@@ -138,6 +144,28 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
   it('gives research no clinical access and a user without a mapped group nothing', async () => {
     assert.equal((await get('/fhir/Patient', as('rita'))).status, 403);
     assert.equal((await get('/openehr/v1/ehr?subject_id=1&subject_namespace=x', as('rita'))).status, 403);
+  });
+
+  it('lets research export de-identified data only, whatever it asks, and only its own job', async () => {
+    const kickOff = await fetch(`${base}/fhir/Patient/$export`, { headers: { authorization: as('rita'), prefer: 'respond-async' } });
+    assert.equal(kickOff.status, 202, await kickOff.clone().text());
+    const status = kickOff.headers.get('content-location') as string;
+    let poll = await fetch(status, { headers: { authorization: as('rita') } });
+    for (let i = 0; poll.status === 202 && i < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      poll = await fetch(status, { headers: { authorization: as('rita') } });
+    }
+    assert.equal(poll.status, 200);
+    const manifest = (await poll.json()) as { requiresAccessToken: boolean; output: { type: string; url: string }[]; extension: Record<string, { deidentified: boolean }> };
+    assert.equal(manifest.requiresAccessToken, true);
+    assert.equal(manifest.extension['https://passerelle.health/fhir/bulk/deidentified']?.deidentified, true, 'the manifest says so');
+    const patients = manifest.output.find((o) => o.type === 'Patient')?.url as string;
+    const ndjson = await (await fetch(patients, { headers: { authorization: as('rita') } })).text();
+    assert.ok(ndjson.includes('PSEUDED') && !ndjson.includes('Confidentiel') && !ndjson.includes(patientId), 'no name, no original id');
+    assert.equal((await fetch(patients)).status, 401, 'files need credentials');
+    assert.equal((await fetch(patients, { headers: { authorization: as('alice') } })).status, 404, "another user's job is not found");
+    assert.equal((await fetch(status, { headers: { authorization: as('alice') } })).status, 404);
+    assert.equal((await fetch(`${base}/fhir/$export`, { headers: { authorization: as('alice'), prefer: 'respond-async' } })).status, 403, 'clinicians do not export');
     assert.equal((await get('/fhir/Location', as('eve'))).status, 403);
   });
 
