@@ -18,7 +18,14 @@ export interface CapabilityInput {
   security?: ('Kerberos' | 'Basic' | 'OAuth')[];
   /** Where websocket Subscriptions bind (`ws://host/fhir/ws`), when they are served. */
   websocketUrl?: string;
+  /** FHIR Bulk Data export is served (its routes live outside the core, server/export.ts). */
+  bulkExport?: boolean;
 }
+
+/** The Bulk Data Access IG's operations, at the levels it defines them. */
+const BULK_DATA = 'http://hl7.org/fhir/uv/bulkdata';
+const EXPORT_OPERATIONS: Record<string, string> = { system: 'export', Patient: 'patient-export', Group: 'group-export' };
+const exportOperation = (level: string): { name: string; definition: string }[] => [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/${EXPORT_OPERATIONS[level]}` }];
 
 const INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const;
 
@@ -37,6 +44,7 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json'],
+    ...(input.bulkExport ? { instantiates: [`${BULK_DATA}/CapabilityStatement/bulk-data`] } : {}),
     rest: [
       {
         mode: 'server',
@@ -52,9 +60,10 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
             }
           : {}),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: input.operations
-          .filter((op) => op.definition.system)
-          .map((op) => ({ name: op.definition.code as string, definition: op.definition.url as string })),
+        operation: [
+          ...input.operations.filter((op) => op.definition.system).map((op) => ({ name: op.definition.code as string, definition: op.definition.url as string })),
+          ...(input.bulkExport ? exportOperation('system') : []),
+        ],
         resource: resourceTypes().map((type): CapabilityStatementRestResource => ({
           type: type as CapabilityStatementRestResource['type'],
           profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -73,7 +82,7 @@ export function capabilityStatement(input: CapabilityInput): CapabilityStatement
             { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
             ...indexedParameters(type).map((sp) => ({ name: sp.code as string, type: sp.type, definition: sp.url })),
           ],
-          operation: operationsFor(type),
+          operation: [...(operationsFor(type) ?? []), ...(input.bulkExport && type in EXPORT_OPERATIONS ? exportOperation(type) : [])],
         })),
       },
     ],

@@ -15,6 +15,8 @@ export interface FhirRouterDependencies {
   softwareVersion: string;
   /** The authentication services offered, for the CapabilityStatement. */
   security?: ('Kerberos' | 'Basic' | 'OAuth')[];
+  /** Bulk Data export is served alongside (server/export.ts), for the CapabilityStatement. */
+  bulkExport?: boolean;
 }
 
 export function createFhirRouter(deps: FhirRouterDependencies): FhirRouter {
@@ -28,6 +30,7 @@ export function createFhirRouter(deps: FhirRouterDependencies): FhirRouter {
         baseUrl: `${deps.publicUrl ?? ''}/fhir`, softwareVersion: deps.softwareVersion, profiles: deps.profiles.all(), operations: operations.all(),
         websocketUrl: `${deps.publicUrl?.replace(/^http/, 'ws') ?? ''}/fhir/ws`,
         ...(deps.security ? { security: deps.security } : {}),
+        ...(deps.bulkExport ? { bulkExport: true } : {}),
       }),
     onUnexpectedError: (err) => deps.logger.error({ error: safeError(err) }, 'unexpected error in FHIR request'),
   });

@@ -46,6 +46,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     db, logger, profiles: registry, hooks, operations: hospitalOperations, softwareVersion: VERSION,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(auth ? { security: auth.authenticator.methods() } : {}),
+    bulkExport: true,
   });
   const bulkExport = createExport({ db, config, logger, profiles: registry, authConfigured: auth !== undefined });
   const app = createApp({

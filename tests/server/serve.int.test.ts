@@ -5,6 +5,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { spawn } from 'node:child_process';
 import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,15 @@ describe('passerelle serve', () => {
     const second = await start();
     const read = await fetch(`${second.base}/fhir/Patient/${id}`);
     assert.equal(read.status, 200);
+    // Bulk export is served and announced; without ANON_SECRET only identified exports start.
+    const capability = (await (await fetch(`${second.base}/fhir/metadata`)).json()) as CapabilityStatement;
+    assert.deepEqual(capability.instantiates, ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
+    assert.ok(capability.rest?.[0]?.resource?.find((r) => r.type === 'Group')?.operation?.some((op) => op.definition.endsWith('/group-export')));
+    const async = { prefer: 'respond-async' };
+    assert.equal((await fetch(`${second.base}/fhir/$export?deidentify=true`, { headers: async })).status, 503);
+    const exported = await fetch(`${second.base}/fhir/Patient/$export`, { headers: async });
+    assert.equal(exported.status, 202);
+    assert.match(exported.headers.get('content-location') ?? '', /\/fhir\/\$export-poll-status\//);
     assert.equal(await stop(second), 0);
     assert.ok(!second.logs.some((line) => line.includes('female')), 'resource content never reaches the logs');
   });
