@@ -142,7 +142,7 @@ describe('OpenIGTLink codec: malformed input', () => {
     }
     return assert.fail('accepted');
   };
-  const decodeBytes = (bytes: Buffer): unknown => {
+  const decodeBytes = (bytes: Buffer): void => {
     for (const frame of new FrameReader(1 << 20).push(bytes)) decodeBody(frame.header, frame.body);
   };
 
