@@ -27,3 +27,4 @@ export { bedAvailabilityRule, bedAvailabilityId, countBeds, isBed, isWard, isSit
 export { passerelleCodeSystems } from './terminology.ts';
 export { demoRegion, hospitalResources, Prng, DEMO_DEFAULT_SIZES, type DemoSizes, type DemoRegion, type DemoHospital } from './demo-region.ts';
 export { hospitalOperations, AVAILABLE_BEDS_EXTENSION, TOTAL_BEDS_EXTENSION, BED_CAPACITY_MEASURE } from './operations/index.ts';
+export { poseObservation, type Pose } from './tool-tracking.ts';

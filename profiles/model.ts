@@ -17,6 +17,7 @@ export const PROFILE = {
   operatingRoom: `${BASE}/StructureDefinition/operating-room`,
   operatingRoomDevice: `${BASE}/StructureDefinition/operating-room-device`,
   bedAvailability: `${BASE}/StructureDefinition/bed-availability`,
+  toolTracking: `${BASE}/StructureDefinition/tool-tracking`,
 } as const;
 
 /** Code systems defined elsewhere that the model uses. */
@@ -39,6 +40,27 @@ export const PASSERELLE_SYSTEM = {
   specialty: `${BASE}/CodeSystem/specialty`,
   bedAvailability: `${BASE}/CodeSystem/bed-availability`,
   orEquipment: `${BASE}/CodeSystem/or-equipment`,
+  toolTracking: `${BASE}/CodeSystem/tool-tracking`,
+  igtlStatus: `${BASE}/CodeSystem/igtl-status`,
+} as const;
+
+/** The identifier system of OR equipment known by its OpenIGTLink device name: `<operating room id>/<device name>`. */
+export const IGTL_DEVICE_SYSTEM = `${BASE}/sid/igtl-device`;
+
+/** The pose Observation and its components (tool-tracking profile): position in mm, orientation as a unit quaternion. */
+export const TOOL_TRACKING = {
+  'tool-pose': 'Tracked tool pose',
+  'position-x': 'Position x', 'position-y': 'Position y', 'position-z': 'Position z',
+  'orientation-x': 'Orientation quaternion x', 'orientation-y': 'Orientation quaternion y', 'orientation-z': 'Orientation quaternion z', 'orientation-w': 'Orientation quaternion w',
+  tool: 'Tracked tool', 'reference-frame': 'Reference frame',
+  'device-status': 'Device status (OpenIGTLink STATUS)',
+} as const;
+
+/** OpenIGTLink STATUS codes (the device-status Observation's value). */
+export const IGTL_STATUS = {
+  0: 'Invalid', 1: 'OK', 2: 'Unknown error', 3: 'Panic mode', 4: 'Not found', 5: 'Access denied', 6: 'Busy', 7: 'Time out', 8: 'Overflow',
+  9: 'Checksum error', 10: 'Configuration error', 11: 'Resource error', 12: 'Unknown instruction', 13: 'Not ready', 14: 'Manual mode',
+  15: 'Disabled', 16: 'Not present', 17: 'Unknown version', 18: 'Hardware failure', 19: 'Shut down',
 } as const;
 
 /** Location.physicalType codes of the model. */

@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R4/codesystem.html
  */
 import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
-import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES } from './model.ts';
+import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, IGTL_STATUS, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES, TOOL_TRACKING } from './model.ts';
 
 function codeSystem(id: string, url: string, title: string, description: string, concept: CodeSystemConcept[]): CodeSystem {
   return {
@@ -46,6 +46,20 @@ export function passerelleCodeSystems(): CodeSystem[] {
       'Operating room equipment',
       'Kinds of equipment installed in an operating room (Device.type).',
       Object.entries(OR_EQUIPMENT).map(([code, display]) => ({ code, display })),
+    ),
+    codeSystem(
+      'passerelle-tool-tracking',
+      PASSERELLE_SYSTEM.toolTracking,
+      'Tool tracking',
+      'The pose Observation of a tracked tool and its components, and the device-status Observation of OR equipment (from OpenIGTLink).',
+      Object.entries(TOOL_TRACKING).map(([code, display]) => ({ code, display })),
+    ),
+    codeSystem(
+      'passerelle-igtl-status',
+      PASSERELLE_SYSTEM.igtlStatus,
+      'OpenIGTLink status',
+      'The STATUS codes of the OpenIGTLink protocol, as a device reported them.',
+      Object.entries(IGTL_STATUS).map(([code, display]) => ({ code, display })),
     ),
   ];
 }

@@ -11,6 +11,7 @@ import {
   bedsQuantity, bedStatusCoding, loadProfiles, OPERATING_ROOM_TYPE, PASSERELLE_SYSTEM, physicalTypeCoding, PROFILE, specialtyCoding, SYSTEM,
 } from '../../profiles/index.ts';
 import { availabilityObservation } from '../../profiles/bed-availability.ts';
+import { poseObservation } from '../../profiles/tool-tracking.ts';
 import { testDrivers } from '../support/database.ts';
 
 const profiles = loadProfiles();
@@ -41,6 +42,10 @@ const device: Device = {
   resourceType: 'Device', meta: { profile: [PROFILE.operatingRoomDevice] }, status: 'active',
   type: { coding: [{ system: PASSERELLE_SYSTEM.orEquipment, code: 'anesthesia-machine' }] }, location: { reference: 'Location/or1' },
 };
+const pose: Observation = poseObservation({
+  device: { reference: 'Device/nav1' }, tool: 'Stylus', referenceFrame: 'Reference', position: [10.5, -3, 120], orientation: [0, 0, 0.7071, 0.7071],
+  deviceTime: new Date('2026-12-03T10:00:00.125Z'), receivedAt: new Date('2026-12-03T10:00:00.131Z'),
+});
 const counts = { total: 3, occupied: 1, available: 1, contaminated: 0, isolated: 0, housekeeping: 1, closed: 0, unknown: 0 };
 const availability: Observation = availabilityObservation({ ...ward, id: 'ward1' }, counts, '2026-01-15T10:00:00Z', { reference: 'Organization/h1' });
 /** The availability with components changed by index (0 is total, 1 occupied, 2 available, 3 contaminated, 6 closed, 8 the specialty). */
@@ -54,6 +59,7 @@ const specialtyOf = (observation: Observation): ObservationComponent =>
 const valid: [string, Resource][] = [
   [PROFILE.hospital, hospital], [PROFILE.site, site], [PROFILE.ward, ward], [PROFILE.bed, bed],
   [PROFILE.operatingRoom, operatingRoom], [PROFILE.operatingRoomDevice, device], [PROFILE.bedAvailability, availability],
+  [PROFILE.toolTracking, pose],
 ];
 
 /** [what is wrong, the resource, the path (or invariant) the issue must name]. */
@@ -70,6 +76,9 @@ const invalid: [string, Resource, string][] = [
   ['a bed of kind mode', { ...bed, mode: 'kind' }, 'Location.mode'],
   ['an operating room without its OR type', { ...operatingRoom, type: [{ coding: [specialtyCoding('orthopedics')] }] }, 'or-1'],
   ['a device without a location', { ...device, location: undefined }, 'Device.location'],
+  ['a pose without its orientation w', { ...pose, component: pose.component?.filter((c) => c.code.coding?.[0]?.code !== 'orientation-w') }, 'tt-1'],
+  ['a pose without the device clock', { ...pose, effectiveInstant: undefined }, 'Observation.effective[x]'],
+  ['a pose without its tracker', { ...pose, device: undefined }, 'Observation.device'],
   ['an availability without effective time', { ...availability, effectiveDateTime: undefined }, 'Observation.effective[x]'],
   ['an availability whose total is not the sum', withComponent(0, count(9)), 'ba-3'],
   ['an availability missing a count', { ...availability, component: availability.component?.slice(1) }, 'ba-1'],
