@@ -140,7 +140,7 @@ export async function startServer(database: BenchDatabase, options: ServerOption
   // BENCH_SERVER_NODE_ARGS: more Node.js options for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...database.serverEnv, ...mllpEnv, ...options.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', IGTL_PORT: '0', ...database.serverEnv, ...mllpEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let ports: { http: number; mllp: number | undefined };

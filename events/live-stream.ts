@@ -9,10 +9,15 @@
  *       "versionId":"4","at":"2026-12-02T10:00:00.000Z","resource":{...}}
  *   <- {"event":"change","interaction":"delete",...,"reference":"Device/pump-1"}  (no resource)
  *
+ * Events that are not stored changes (a tracked tool's pose at full rate) are sent the same way,
+ * judged by the resource they stand for:
+ *   <- {"event":"pose","resourceType":"Observation","location":"or-3","resource":{...}}
+ *
  * It is a live view: a client that is not connected misses what happens meanwhile (it reloads
  * by FHIR search when it reconnects). A client that reads too slowly is disconnected (1013)
  * rather than buffered without bound.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { WebSocket } from 'ws';
 import { isKnownResourceType, type AccessPolicy } from '../fhir/index.ts';
 import type { Change } from './change.ts';
@@ -109,6 +114,31 @@ export class LiveStream {
     socket.send(JSON.stringify({ event: 'open', types: [...filter.types], ...(filter.location ? { location: filter.location } : {}) }));
   }
 
+  /**
+   * Sends an event that is not a stored change (e.g. a pose at full rate) to the clients whose
+   * filter and access admit `resource`, the resource it stands for, at Location `location`.
+   */
+  broadcast(event: string, resource: Resource, location: string | undefined, extra: Record<string, unknown> = {}): void {
+    let message: string | undefined;
+    for (const client of this.#clients) {
+      const { filter, access, socket } = client;
+      if (filter.types.size > 0 && !filter.types.has(resource.resourceType)) continue;
+      if (access && !access.mayReturn(resource)) continue;
+      if (filter.location !== undefined && (location === undefined || !this.#index.isWithin(location, filter.location))) continue;
+      if (!this.#keepUp(client)) continue;
+      message ??= JSON.stringify({ event, resourceType: resource.resourceType, ...(location ? { location } : {}), ...extra, resource });
+      socket.send(message);
+    }
+  }
+
+  /** False (and the client dropped) when it reads too slowly to be sent more. */
+  #keepUp(client: Client): boolean {
+    if (client.socket.bufferedAmount <= this.#maxBufferedBytes) return true;
+    client.socket.close(1013, 'reading too slowly: reconnect and reload');
+    this.#clients.delete(client);
+    return false;
+  }
+
   #send(changes: Change[]): void {
     for (const change of changes) {
       const locations = this.#index.follow(change);
@@ -119,11 +149,7 @@ export class LiveStream {
         // A change is judged by its content (for a delete, what was deleted); none: not sent.
         if (access && (!change.resource || !access.mayReturn(change.resource))) continue;
         if (filter.location !== undefined && ![...locations].some((at) => this.#index.isWithin(at, filter.location as string))) continue;
-        if (socket.bufferedAmount > this.#maxBufferedBytes) {
-          socket.close(1013, 'reading too slowly: reconnect and reload');
-          this.#clients.delete(client);
-          continue;
-        }
+        if (!this.#keepUp(client)) continue;
         message ??= JSON.stringify(streamMessage(change));
         socket.send(message);
       }

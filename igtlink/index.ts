@@ -1,3 +1,4 @@
-/** OpenIGTLink: the codec (codec/, no network) and the TCP server (server/). */
+/** OpenIGTLink: the codec (codec/, no network), the TCP server (server/) and the bridge into FHIR (bridge/). */
 export * from './codec/index.ts';
 export * from './server/index.ts';
+export * from './bridge/index.ts';

@@ -4,12 +4,14 @@
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
+import { RoomMap, RoomMapError } from '../igtlink/bridge/room-map.ts';
 
 export interface Config {
   host: string;
   port: number;
   mllpPort: number;
   igtlPort: number;
+  igtl: IgtlConfig;
   dataDir: string;
   /** postgres://... to use a PostgreSQL server instead of the embedded database. */
   databaseUrl: string | undefined;
@@ -61,6 +63,17 @@ export interface LdapSettings {
 export interface DicomwebConfig {
   /** Largest STOW-RS request, in bytes (413 beyond); requests stream, so this bounds disk use, not memory. */
   maxRequestBytes: number;
+}
+
+/** The OpenIGTLink bridge (IGTL_PORT is in Config itself). */
+export interface IgtlConfig {
+  /** IGTL_ROOM_MAP: which operating room a device is in (see igtlink/bridge/room-map.ts). */
+  roomMap: string;
+  /** A tool's poses are persisted at most this often (the live stream gets them all). */
+  persistIntervalMs: number;
+  maxBodyBytes: number;
+  /** A connection silent this long is closed; 0: never. */
+  idleTimeoutSeconds: number;
 }
 
 /** De-identification and export (see the README's Research export section). */
@@ -263,6 +276,22 @@ function authConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): Auth
   };
 }
 
+function igtlConfig(env: NodeJS.ProcessEnv): IgtlConfig {
+  const roomMap = env.IGTL_ROOM_MAP ?? '';
+  try {
+    new RoomMap(roomMap);
+  } catch (err) {
+    if (err instanceof RoomMapError) throw new ConfigError(`IGTL_ROOM_MAP: ${err.message}`);
+    throw err;
+  }
+  return {
+    roomMap,
+    persistIntervalMs: integer(env, 'IGTL_PERSIST_INTERVAL_MS', 1000, 0, 3_600_000),
+    maxBodyBytes: integer(env, 'IGTL_MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
+    idleTimeoutSeconds: integer(env, 'IGTL_IDLE_TIMEOUT_SECONDS', 300, 0, 86_400),
+  };
+}
+
 function openehrSystemId(env: NodeJS.ProcessEnv): string {
   const raw = env.OPENEHR_SYSTEM_ID || 'passerelle';
   // It sits between "::" separators of version uids, and in URLs.
@@ -287,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, 'PORT', 8080, 0, 65535),
     mllpPort: integer(env, 'MLLP_PORT', 2575, 0, 65535),
     igtlPort: integer(env, 'IGTL_PORT', 18944, 0, 65535),
+    igtl: igtlConfig(env),
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 16, 1, 1000),

@@ -34,6 +34,8 @@ export interface EventsDependencies {
 export interface RunningEvents {
   /** Serves `/events` and `/fhir/ws` on the HTTP server. */
   attach(server: Server): void;
+  /** The `/events` stream, for events that are not stored changes (OpenIGTLink poses at full rate). */
+  stream: LiveStream;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startEvents(deps: EventsDependencies): Promise<RunningEven
 
   let sockets: WebSocketEndpoints | undefined;
   return {
+    stream,
     attach(server) {
       sockets = attachWebSockets(server, [stream.endpoint(), subscriptionSockets], {
         ...(deps.auth ? { authenticate: upgradeAuthenticator(deps.auth, logger) } : {}),

@@ -18,6 +18,9 @@ import type { MllpServer } from '../hl7-bridge/index.ts';
 import { migrate } from './migrations.ts';
 import { createAuth } from './auth.ts';
 import { createExport } from './export.ts';
+import { startIgtl } from './igtl.ts';
+import type { IgtlServer } from '../igtlink/index.ts';
+import { Repository } from '../fhir/index.ts';
 import { MllpGuard } from '../auth/mllp-guard.ts';
 import { safeError, type Logger } from './logger.ts';
 
@@ -25,6 +28,8 @@ export interface RunningServer {
   server: Server;
   /** The MLLP listener's port, when MLLP_PORT is not 0. */
   mllpPort: number | undefined;
+  /** The OpenIGTLink listener's port, when IGTL_PORT is not 0. */
+  igtlPort: number | undefined;
   /** Resolves once the server has shut down. */
   stop(): Promise<void>;
 }
@@ -49,8 +54,9 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     bulkExport: true,
   });
   const bulkExport = createExport({ db, config, logger, profiles: registry, authConfigured: auth !== undefined });
+  const metrics = createMetrics();
   const app = createApp({
-    db, logger, metrics: createMetrics(), profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
+    db, logger, metrics, profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
     dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
     openehr: { systemId: config.openehrSystemId },
@@ -65,6 +71,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ host: config.host, port, loopbackOnly: isLoopback(config.host) }, 'listening: FHIR R4 at /fhir, DICOMweb at /dicomweb, HL7 v2 at /hl7/v2');
   let mllp: MllpServer | undefined;
+  let igtl: IgtlServer | undefined;
   let events: RunningEvents | undefined;
   try {
     events = await startEvents({ db, config, logger, profiles: registry, hooks, router, hl7: pipeline, auth });
@@ -75,8 +82,11 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
       onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
     });
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
+    igtl = await startIgtl({ config, logger, metrics, repository: new Repository(db, registry, { hooks }), live: events.stream });
   } catch (err) {
     server.close();
+    await mllp?.close(0);
+    await igtl?.close();
     await bulkExport.runner.stop();
     await events?.stop();
     await db.close();
@@ -88,12 +98,14 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     stopping ??= (async () => {
       logger.info('shutting down: no new connections, finishing requests in flight');
       const mllpClosed = mllp?.close(config.shutdownGraceSeconds * 1000);
+      const igtlClosed = igtl?.close();
       const eventsStopped = events?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
       await closed;
       await mllpClosed;
+      await igtlClosed;
       await eventsStopped;
       await bulkExport.runner.stop();
       clearTimeout(grace);
@@ -103,5 +115,5 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     })();
     return stopping;
   };
-  return { server, mllpPort: mllp?.port, stop };
+  return { server, mllpPort: mllp?.port, igtlPort: igtl?.port, stop };
 }

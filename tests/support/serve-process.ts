@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
 export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
   const mllpPort = await freePort();
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'info', MLLP_PORT: String(mllpPort), ...env },
+    env: { ...process.env, PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'info', MLLP_PORT: String(mllpPort), IGTL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

@@ -1,0 +1,97 @@
+/**
+ * From OpenIGTLink into the OR's record and the live stream (the server's sink):
+ * - each device name in an operating room (IGTL_ROOM_MAP) is a Device of that room;
+ * - STATUS updates the Device and is recorded as a device-status Observation;
+ * - tracking messages (TRANSFORM, POSITION, QTDATA, TDATA) go to the live stream at full rate,
+ *   one pose event per tool, and are persisted as tool-tracking Observations at most once per
+ *   `persistIntervalMs` per tool (1 s by default: the record of where a tool was, not a replay);
+ * - both clocks are kept (the device's in effectiveInstant, Passerelle's in issued) and their
+ *   difference is reported per device.
+ * A device whose room is not configured is reported once and its messages are not recorded.
+ */
+import type { Device, Observation, Reference, Resource } from '@medplum/fhirtypes';
+import type { Repository } from '../../fhir/index.ts';
+import { poseObservation } from '../../profiles/index.ts';
+import { timestampToMillis, type IgtlMessage } from '../codec/index.ts';
+import type { Arrival, IgtlSink } from '../server/index.ts';
+import { Equipment } from './equipment.ts';
+import { posesOf } from './poses.ts';
+import type { RoomMap } from './room-map.ts';
+
+/** Where events that are not stored go (the `/events` stream). */
+export interface LiveEvents {
+  broadcast(event: string, resource: Resource, location: string | undefined, extra?: Record<string, unknown>): void;
+}
+
+export interface BridgeOptions {
+  repository: Repository;
+  rooms: RoomMap;
+  live?: LiveEvents;
+  /** Minimum time between two persisted poses of one tool (default 1000 ms). */
+  persistIntervalMs?: number;
+  /** The device clock minus Passerelle's, in seconds, at each message. */
+  onClockOffset?(deviceName: string, seconds: number): void;
+  /** A device that no IGTL_ROOM_MAP entry places in a room (once per device and peer). */
+  onUnplaced?(deviceName: string, peerAddress: string): void;
+  onError(err: unknown): void;
+}
+
+export class IgtlBridge implements IgtlSink {
+  readonly #options: BridgeOptions;
+  readonly #equipment: Equipment;
+  /** Per device and tool, when its last pose was persisted (device clock, ms). */
+  readonly #lastPersisted = new Map<string, number>();
+  readonly #unplaced = new Set<string>();
+
+  constructor(options: BridgeOptions) {
+    this.#options = options;
+    this.#equipment = new Equipment(options.repository);
+  }
+
+  async receive(message: IgtlMessage, arrival: Arrival): Promise<void> {
+    const { deviceName } = message;
+    const room = this.#options.rooms.roomOf(arrival.peerAddress, deviceName);
+    if (room === undefined) {
+      const key = `${arrival.peerAddress}|${deviceName}`;
+      if (!this.#unplaced.has(key)) {
+        this.#unplaced.add(key);
+        this.#options.onUnplaced?.(deviceName, arrival.peerAddress);
+      }
+      return;
+    }
+    try {
+      const deviceTime = new Date(timestampToMillis(message.timestamp));
+      const receivedAt = new Date(arrival.receivedAt);
+      // A device that sends no time (0) has no clock to compare.
+      if (message.timestamp.seconds > 0) this.#options.onClockOffset?.(deviceName, (deviceTime.getTime() - receivedAt.getTime()) / 1000);
+      const device = await this.#equipment.deviceFor(room, deviceName);
+      if (message.content.type === 'STATUS') {
+        const observation = await this.#equipment.recordStatus(device, message.content, deviceTime, receivedAt);
+        this.#options.live?.broadcast('status', observation, room);
+        return;
+      }
+      await this.#tracking(message, device, room, deviceTime, receivedAt);
+    } catch (err) {
+      this.#options.onError(err);
+    }
+  }
+
+  async #tracking(message: IgtlMessage, device: Reference<Device>, room: string, deviceTime: Date, receivedAt: Date): Promise<void> {
+    const interval = this.#options.persistIntervalMs ?? 1000;
+    const due: Observation[] = [];
+    for (const pose of posesOf(message.deviceName, message.content)) {
+      const observation = poseObservation({ device, tool: pose.tool, position: pose.position, orientation: pose.orientation, deviceTime, receivedAt });
+      this.#options.live?.broadcast('pose', observation, room, { device: device.reference, tool: pose.tool });
+      const key = `${device.reference}|${pose.tool}`;
+      const last = this.#lastPersisted.get(key);
+      // By the device's clock, so a burst delayed on the network is not persisted as if it were spread out.
+      if (last === undefined || deviceTime.getTime() - last >= interval || deviceTime.getTime() < last) {
+        this.#lastPersisted.set(key, deviceTime.getTime());
+        due.push(observation);
+      }
+    }
+    if (due.length > 0) await this.#options.repository.transaction(async (tx) => {
+      for (const observation of due) await tx.create(observation);
+    });
+  }
+}

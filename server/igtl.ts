@@ -1,0 +1,44 @@
+/**
+ * Wiring of the OpenIGTLink bridge: the TCP server on HOST:IGTL_PORT (0: none), its sink writing
+ * Devices and Observations through the repository (so bed and change-feed rules run as for any
+ * write) and poses to the `/events` stream, with its metrics and logs (device names, never data).
+ */
+import { IgtlBridge, RoomMap, startIgtlServer, type IgtlServer, type LiveEvents } from '../igtlink/index.ts';
+import type { Repository } from '../fhir/index.ts';
+import type { Config } from './config.ts';
+import { safeError, type Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export async function startIgtl(deps: { config: Config; logger: Logger; metrics: Metrics; repository: Repository; live?: LiveEvents }): Promise<IgtlServer | undefined> {
+  const { config, logger, metrics } = deps;
+  if (config.igtlPort === 0) return undefined;
+  const rooms = new RoomMap(config.igtl.roomMap);
+  if (rooms.size === 0) logger.warn('IGTL_ROOM_MAP is empty: OpenIGTLink devices are answered but recorded in no operating room');
+  const bridge = new IgtlBridge({
+    repository: deps.repository,
+    rooms,
+    ...(deps.live ? { live: deps.live } : {}),
+    persistIntervalMs: config.igtl.persistIntervalMs,
+    onClockOffset: (device, seconds) => metrics.igtlClockOffset.set({ device }, seconds),
+    onUnplaced: (device, peer) => logger.warn({ device, peer }, 'OpenIGTLink device in no configured operating room (IGTL_ROOM_MAP): not recorded'),
+    onError: (err) => logger.error({ error: safeError(err) }, 'an OpenIGTLink message could not be recorded'),
+  });
+  const server = await startIgtlServer({
+    host: config.host,
+    port: config.igtlPort,
+    maxBodySize: config.igtl.maxBodyBytes,
+    idleTimeoutMs: config.igtl.idleTimeoutSeconds * 1000,
+    sink: {
+      receive: (message, arrival) => {
+        metrics.igtlMessages.inc({ type: message.content.type, outcome: 'received' });
+        return bridge.receive(message, arrival);
+      },
+      rejected: (reason, peer) => {
+        metrics.igtlMessages.inc({ type: 'unreadable', outcome: String(reason.status) });
+        logger.warn({ peer: peer.peerAddress, status: reason.status, reason: reason.message }, 'OpenIGTLink message refused');
+      },
+    },
+  });
+  logger.info({ host: config.host, port: server.port }, 'OpenIGTLink listening');
+  return server;
+}
