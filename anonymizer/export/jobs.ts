@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../fhir/index.ts';
 import type { ExportParameters } from './request.ts';
+import type { StoredManifest } from './run-export.ts';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -19,7 +20,7 @@ export interface ExportJob {
   parameters: ExportParameters;
   transactionTime: string;
   progress: string | undefined;
-  manifest: Record<string, unknown> | undefined;
+  manifest: StoredManifest | undefined;
   error: string | undefined;
   finishedAt: string | undefined;
 }
@@ -33,7 +34,7 @@ interface JobRow {
   parameters: ExportParameters | string;
   transaction_time: Date | string;
   progress: string | null;
-  manifest: Record<string, unknown> | string | null;
+  manifest: StoredManifest | string | null;
   error: string | null;
   finished_at: Date | string | null;
 }
@@ -89,7 +90,7 @@ export async function reportProgress(db: Queryable, job: ExportJob, progress: st
 }
 
 /** Ends the run's job with its manifest or its error; false when the run no longer held it. */
-export async function finishJob(db: Queryable, job: ExportJob, outcome: { manifest: Record<string, unknown> } | { error: string }): Promise<boolean> {
+export async function finishJob(db: Queryable, job: ExportJob, outcome: { manifest: StoredManifest } | { error: string }): Promise<boolean> {
   const [status, column, value] = 'manifest' in outcome ? ['completed', 'manifest', JSON.stringify(outcome.manifest)] : ['failed', 'error', outcome.error];
   const rows = await db.query(
     `UPDATE bulk_export_job SET status = $3, ${column} = $4, progress = NULL, finished_at = now() WHERE id = $1 AND run_token = $2 AND status = 'running' RETURNING id`,

@@ -116,7 +116,7 @@ export function exportRouter(options: ExportRouterOptions): Router {
   router.get('/\\$export-file/:job/{*file}', route('$export-file', async (req, res) => {
     const job = await ownJob(req, res);
     const file = ([] as string[]).concat(req.params.file ?? []).join('/');
-    const manifest = job.status === 'completed' ? (job.manifest as StoredManifest | undefined) : undefined;
+    const manifest = job.status === 'completed' ? job.manifest : undefined;
     // Only files the manifest lists: the name never reaches the file system otherwise.
     const listed = manifest && [...manifest.output, ...manifest.error, ...manifest.openehr, ...manifest.imaging].some((entry) => entry.file === file);
     if (!listed) throw notFound('No such file in this export');
@@ -131,7 +131,7 @@ export function exportRouter(options: ExportRouterOptions): Router {
 
 /** The manifest as the specification writes it, with URLs, and Passerelle's extension for what it adds. */
 function publicManifest(job: ExportJob, fileBase: string, requiresAccessToken: boolean): Record<string, unknown> {
-  const stored = job.manifest as StoredManifest;
+  const stored = job.manifest as StoredManifest; // completed jobs always have one
   const entry = (file: ManifestFile): Record<string, unknown> => ({ type: file.type, url: `${fileBase}/${file.file}`, count: file.count });
   const extension: Record<string, unknown> = {
     [DEIDENTIFIED_EXTENSION]: stored.deidentified

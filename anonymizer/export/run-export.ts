@@ -63,7 +63,9 @@ export interface StoredManifest {
   error: ManifestFile[];
   imaging: { file: string; studyInstanceUID: string }[];
   openehr: ManifestFile[];
-  [key: string]: unknown;
+  /** De-identified exports: the identifier system of the pseudonyms and the FHIR profile applied. */
+  pseudonymSystem?: string;
+  profile?: string;
 }
 
 /** The run no longer holds its job: cancelled, or requeued as stale and taken by another run. */
@@ -175,9 +177,7 @@ async function writeExport(job: ExportJob, deps: ExportDependencies, dir: string
   } finally {
     await files.close();
   }
-  if (params.deidentified) manifest.pseudonymSystem = PSEUDONYM_SYSTEM;
-  if (params.deidentified) manifest.profile = deps.profileName;
-  return manifest;
+  return params.deidentified ? { ...manifest, pseudonymSystem: PSEUDONYM_SYSTEM, profile: deps.profileName } : manifest;
 }
 
 async function progress(deps: ExportDependencies, job: ExportJob, text: string): Promise<void> {
