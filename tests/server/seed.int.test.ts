@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Location, Observation } from '@medplum/fhirtypes';
 import { ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import {
-  AVAILABILITY_COMPONENTS, bedAvailabilityId, bedsQuantity, demoRegion, loadProfiles, PASSERELLE_SYSTEM, PROFILE, type DemoSizes,
+  AVAILABILITY_COMPONENTS, bedAvailabilityId, bedsQuantity, demoRegion, loadProfiles, PASSERELLE_SYSTEM, passerelleCodeSystems, PROFILE, type DemoSizes,
 } from '../../profiles/index.ts';
 import { seedDemo } from '../../server/seed.ts';
 import { openPGlite } from '../../server/database/pglite.ts';
@@ -48,7 +48,7 @@ for (const driver of testDrivers()) {
       assert.equal(counts.Location, region.hospitals.reduce((n, h) => n + 1 + h.wards.length + h.beds.length + h.operatingRooms.length, 0));
       assert.equal(counts.Device, region.hospitals.reduce((n, h) => n + h.devices.length, 0));
       assert.equal(counts.Observation, wards.length);
-      assert.equal(counts.CodeSystem, 3);
+      assert.equal(counts.CodeSystem, passerelleCodeSystems().length, 'every Passerelle code system');
       assert.ok(summary.versionsWritten >= Object.values(counts).reduce((a, b) => a + b, 0), 'every resource was written');
 
       for (const ward of wards) {
