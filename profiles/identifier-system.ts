@@ -17,3 +17,14 @@ export function assigningAuthoritySystem(namespace: string, universalId: string,
   if (universalId) return `${LOCAL_NAMESPACE_BASE}/${encodeURIComponent(universalId)}`;
   return undefined;
 }
+
+/**
+ * The assigning authority of an identifier system, as HL7 v2 HD and DICOM IssuerOfPatientID
+ * carry it: the inverse of assigningAuthoritySystem, so an identifier written out to DICOM comes
+ * back to the same system when the study is read.
+ */
+export function assigningAuthorityOf(system: string): { namespace: string; universalId: string; universalIdType: string } {
+  if (system.startsWith('urn:oid:')) return { namespace: '', universalId: system.slice('urn:oid:'.length), universalIdType: 'ISO' };
+  if (system.startsWith(`${LOCAL_NAMESPACE_BASE}/`)) return { namespace: decodeURIComponent(system.slice(LOCAL_NAMESPACE_BASE.length + 1)), universalId: '', universalIdType: '' };
+  return { namespace: '', universalId: system, universalIdType: 'URI' };
+}

@@ -22,7 +22,7 @@ export function loadProfiles(dir = DEFINITIONS_DIR): StructureDefinition[] {
 }
 
 export * from './model.ts';
-export { assigningAuthoritySystem } from './identifier-system.ts';
+export { assigningAuthorityOf, assigningAuthoritySystem } from './identifier-system.ts';
 export { bedAvailabilityRule, bedAvailabilityId, countBeds, isBed, isWard, isSite, locationId, lockWard, refreshWard } from './bed-availability.ts';
 export { passerelleCodeSystems } from './terminology.ts';
 export { demoRegion, hospitalResources, Prng, DEMO_DEFAULT_SIZES, type DemoSizes, type DemoRegion, type DemoHospital } from './demo-region.ts';

@@ -1,15 +1,15 @@
 /**
  * Wiring of the OpenIGTLink bridge: the TCP server on HOST:IGTL_PORT (0: none), its sink writing
  * Devices and Observations through the repository (so bed and change-feed rules run as for any
- * write) and poses to the `/events` stream, with its metrics and logs (device names, never data).
+ * write), images into the DICOMweb store, and poses to the `/events` stream, with its metrics and logs (device names, never data).
  */
-import { IgtlBridge, RoomMap, startIgtlServer, type IgtlServer, type LiveEvents } from '../igtlink/index.ts';
+import { IgtlBridge, RoomMap, startIgtlServer, UnstorableImageError, type IgtlServer, type LiveEvents, type StoreDicom } from '../igtlink/index.ts';
 import type { Repository } from '../fhir/index.ts';
 import type { Config } from './config.ts';
 import { safeError, type Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
-export async function startIgtl(deps: { config: Config; logger: Logger; metrics: Metrics; repository: Repository; live?: LiveEvents }): Promise<IgtlServer | undefined> {
+export async function startIgtl(deps: { config: Config; logger: Logger; metrics: Metrics; repository: Repository; storeDicom: StoreDicom; live?: LiveEvents }): Promise<IgtlServer | undefined> {
   const { config, logger, metrics } = deps;
   if (config.igtlPort === 0) return undefined;
   const rooms = new RoomMap(config.igtl.roomMap);
@@ -19,9 +19,13 @@ export async function startIgtl(deps: { config: Config; logger: Logger; metrics:
     rooms,
     ...(deps.live ? { live: deps.live } : {}),
     persistIntervalMs: config.igtl.persistIntervalMs,
+    images: { store: deps.storeDicom, intervalMs: config.igtl.imageIntervalMs },
     onClockOffset: (device, seconds) => metrics.igtlClockOffset.set({ device }, seconds),
     onUnplaced: (device, peer) => logger.warn({ device, peer }, 'OpenIGTLink device in no configured operating room (IGTL_ROOM_MAP): not recorded'),
-    onError: (err) => logger.error({ error: safeError(err) }, 'an OpenIGTLink message could not be recorded'),
+    onError: (err) => {
+      if (err instanceof UnstorableImageError) logger.warn({ reason: err.message }, 'an OpenIGTLink IMAGE has no DICOM form: not stored');
+      else logger.error({ error: safeError(err) }, 'an OpenIGTLink message could not be recorded');
+    },
   });
   const server = await startIgtlServer({
     host: config.host,

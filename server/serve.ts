@@ -21,6 +21,7 @@ import { createExport } from './export.ts';
 import { startIgtl } from './igtl.ts';
 import type { IgtlServer } from '../igtlink/index.ts';
 import { Repository } from '../fhir/index.ts';
+import { DicomFileStore, internalStore } from '../dicomweb/index.ts';
 import { MllpGuard } from '../auth/mllp-guard.ts';
 import { safeError, type Logger } from './logger.ts';
 
@@ -82,7 +83,11 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
       onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
     });
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
-    igtl = await startIgtl({ config, logger, metrics, repository: new Repository(db, registry, { hooks }), live: events.stream });
+    const storeDicom = internalStore({
+      db, files: new DicomFileStore(join(config.dataDir, 'dicom')), repositoryIn: (tx) => new Repository(db, registry, { hooks, tx }),
+      repository: new Repository(db, registry, { hooks }), endpointAddress: `${config.publicUrl ?? ownUrl(config.host, port)}/dicomweb`,
+    });
+    igtl = await startIgtl({ config, logger, metrics, repository: new Repository(db, registry, { hooks }), storeDicom, live: events.stream });
   } catch (err) {
     server.close();
     await mllp?.close(0);
@@ -116,4 +121,10 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
     return stopping;
   };
   return { server, mllpPort: mllp?.port, igtlPort: igtl?.port, stop };
+}
+
+/** This server's address when no PUBLIC_URL says it: its host, or localhost when it listens on all. */
+function ownUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -5,6 +5,10 @@
  * - tracking messages (TRANSFORM, POSITION, QTDATA, TDATA) go to the live stream at full rate,
  *   one pose event per tool, and are persisted as tool-tracking Observations at most once per
  *   `persistIntervalMs` per tool (1 s by default: the record of where a tool was, not a replay);
+ * - IMAGE is announced on the live stream at full rate ('frame') and, when an image store is
+ *   given, kept as a DICOM instance of the room's procedure at most once per `images.intervalMs`
+ *   per device ('image' once stored; see images.ts);
+ * - STRING goes to the live stream ('text'), bounded, as what the device said;
  * - both clocks are kept (the device's in effectiveInstant, Passerelle's in issued) and their
  *   difference is reported per device.
  * A device whose room is not configured is reported once and its messages are not recorded.
@@ -15,6 +19,7 @@ import { poseObservation } from '../../profiles/index.ts';
 import { timestampToMillis, type IgtlMessage } from '../codec/index.ts';
 import type { Arrival, IgtlSink } from '../server/index.ts';
 import { Equipment } from './equipment.ts';
+import { RoomImages, type StoreDicom } from './images.ts';
 import { posesOf } from './poses.ts';
 import type { RoomMap } from './room-map.ts';
 
@@ -29,6 +34,8 @@ export interface BridgeOptions {
   live?: LiveEvents;
   /** Minimum time between two persisted poses of one tool (default 1000 ms). */
   persistIntervalMs?: number;
+  /** Where IMAGE messages are stored as DICOM, and at most how often per device (default 1000 ms). */
+  images?: { store: StoreDicom; intervalMs?: number };
   /** The device clock minus Passerelle's, in seconds, at each message. */
   onClockOffset?(deviceName: string, seconds: number): void;
   /** A device that no IGTL_ROOM_MAP entry places in a room (once per device and peer). */
@@ -42,10 +49,12 @@ export class IgtlBridge implements IgtlSink {
   /** Per device and tool, when its last pose was persisted (device clock, ms). */
   readonly #lastPersisted = new Map<string, number>();
   readonly #unplaced = new Set<string>();
+  readonly #images: RoomImages | undefined;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#equipment = new Equipment(options.repository);
+    this.#images = options.images && new RoomImages({ repository: options.repository, store: options.images.store, intervalMs: options.images.intervalMs ?? 1000 });
   }
 
   async receive(message: IgtlMessage, arrival: Arrival): Promise<void> {
@@ -65,12 +74,21 @@ export class IgtlBridge implements IgtlSink {
       // A device that sends no time (0) has no clock to compare.
       if (message.timestamp.seconds > 0) this.#options.onClockOffset?.(deviceName, (deviceTime.getTime() - receivedAt.getTime()) / 1000);
       const device = await this.#equipment.deviceFor(room, deviceName);
-      if (message.content.type === 'STATUS') {
-        const observation = await this.#equipment.recordStatus(device, message.content, deviceTime, receivedAt);
+      const { content } = message;
+      const source = { device: device.reference, deviceTime: deviceTime.toISOString(), receivedAt: receivedAt.toISOString() };
+      if (content.type === 'STATUS') {
+        const observation = await this.#equipment.recordStatus(device, content, deviceTime, receivedAt);
         this.#options.live?.broadcast('status', observation, room);
-        return;
+      } else if (content.type === 'STRING') {
+        this.#options.live?.broadcast('text', deviceResource(device), room, { ...source, text: content.value.slice(0, 1000) });
+      } else if (content.type === 'IMAGE') {
+        const [columns, rows, frames] = content.subvolumeSize;
+        this.#options.live?.broadcast('frame', deviceResource(device), room, { ...source, rows, columns, frames });
+        const stored = await this.#images?.receive({ ...message, content }, device, room, deviceTime);
+        if (stored) this.#options.live?.broadcast('image', deviceResource(device), room, { ...source, ...stored });
+      } else {
+        await this.#tracking(message, device, room, deviceTime, receivedAt);
       }
-      await this.#tracking(message, device, room, deviceTime, receivedAt);
     } catch (err) {
       this.#options.onError(err);
     }
@@ -94,4 +112,9 @@ export class IgtlBridge implements IgtlSink {
       for (const observation of due) await tx.create(observation);
     });
   }
+}
+
+/** The Device an event that is not a stored change stands for (for the stream's filters). */
+function deviceResource(device: Reference<Device>): Device {
+  return { resourceType: 'Device', id: (device.reference as string).slice('Device/'.length) };
 }

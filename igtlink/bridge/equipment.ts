@@ -26,7 +26,7 @@ const DEVICE_STATE: Readonly<Record<number, { status: Device['status']; reason?:
 };
 
 /** The kind of equipment a device name suggests; a navigation system unless it says otherwise. */
-function kindOf(deviceName: string): OrEquipment {
+export function equipmentKind(deviceName: string): OrEquipment {
   if (/^US|ultrasound|echo/i.test(deviceName)) return 'ultrasound-system';
   if (/robot/i.test(deviceName)) return 'surgical-robot';
   if (/microscope/i.test(deviceName)) return 'surgical-microscope';
@@ -49,7 +49,7 @@ export class Equipment {
     const known = this.#known.get(id);
     if (known) return known;
     if (!(await this.#repository.readIfExists('Device', id))) {
-      const kind = kindOf(deviceName);
+      const kind = equipmentKind(deviceName);
       const device: Device = {
         resourceType: 'Device',
         id,

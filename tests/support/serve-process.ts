@@ -8,6 +8,8 @@ export interface ServeProcess {
   base: string;
   /** The MLLP listener's port. */
   mllpPort: number;
+  /** The OpenIGTLink listener's port. */
+  igtlPort: number;
   logs: string[];
 }
 
@@ -20,17 +22,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `passerelle serve` with `env` on free ports (HTTP and MLLP) and resolves once it listens on both. */
+/** Starts `passerelle serve` with `env` on free ports (HTTP, MLLP, OpenIGTLink) and resolves once it listens on all. */
 export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
   const mllpPort = await freePort();
+  const igtlPort = await freePort();
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'info', MLLP_PORT: String(mllpPort), IGTL_PORT: '0', ...env },
+    env: { ...process.env, PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'info', MLLP_PORT: String(mllpPort), IGTL_PORT: String(igtlPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   let buffered = '';
   let port: number | undefined;
   let mllpListening = false;
+  let igtlListening = false;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not start: ${logs.join('\n')}`)), 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -42,7 +46,8 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
         const entry = JSON.parse(line) as { msg: string; port?: number };
         if (entry.msg.startsWith('listening')) port = entry.port;
         if (entry.msg === 'mllp listening') mllpListening = true;
-        if (port !== undefined && mllpListening) {
+        if (entry.msg === 'OpenIGTLink listening') igtlListening = true;
+        if (port !== undefined && mllpListening && igtlListening) {
           clearTimeout(timer);
           resolve();
         }
@@ -50,7 +55,7 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${logs.join('\n')}`)));
   });
-  return { child, base: `http://127.0.0.1:${port}`, mllpPort, logs };
+  return { child, base: `http://127.0.0.1:${port}`, mllpPort, igtlPort, logs };
 }
 
 /** SIGTERM, then the exit code once the process has ended and its output has been read ('close'). */
