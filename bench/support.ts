@@ -116,6 +116,8 @@ export interface RunningServer {
   port: number;
   /** The MLLP listener's port (from its "mllp listening" log line), when `mllp` was asked for. */
   mllpPort: number | undefined;
+  /** The server process's id (for its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -155,6 +157,7 @@ export async function startServer(database: BenchDatabase, options: ServerOption
     client,
     port: ports.http,
     mllpPort: ports.mllp,
+    pid: child.pid as number,
     async stop() {
       client.close();
       const exited = once(child, 'exit');
@@ -165,7 +168,7 @@ export async function startServer(database: BenchDatabase, options: ServerOption
 }
 
 /** A TCP port free on 127.0.0.1 right now (bound, then released). */
-function freeLoopbackPort(): Promise<number> {
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

@@ -44,5 +44,13 @@ export async function startIgtl(deps: { config: Config; logger: Logger; metrics:
     },
   });
   logger.info({ host: config.host, port: server.port }, 'OpenIGTLink listening');
-  return server;
+  return {
+    port: server.port,
+    connections: () => server.connections(),
+    // What was decided to be recorded is written before the database closes.
+    close: async () => {
+      await server.close();
+      await bridge.drain();
+    },
+  };
 }

@@ -4,7 +4,9 @@
  * - STATUS updates the Device and is recorded as a device-status Observation;
  * - tracking messages (TRANSFORM, POSITION, QTDATA, TDATA) go to the live stream at full rate,
  *   one pose event per tool, and are persisted as tool-tracking Observations at most once per
- *   `persistIntervalMs` per tool (1 s by default: the record of where a tool was, not a replay);
+ *   `persistIntervalMs` per tool (1 s by default: the record of where a tool was, not a replay),
+ *   written in the background so that the database never holds the stream back (bounded: see
+ *   background-writer.ts);
  * - IMAGE is announced on the live stream at full rate ('frame') and, when an image store is
  *   given, kept as a DICOM instance of the room's procedure at most once per `images.intervalMs`
  *   per device ('image' once stored; see images.ts);
@@ -18,6 +20,7 @@ import type { Repository } from '../../fhir/index.ts';
 import { poseObservation } from '../../profiles/index.ts';
 import { timestampToMillis, type IgtlMessage } from '../codec/index.ts';
 import type { Arrival, IgtlSink } from '../server/index.ts';
+import { BackgroundWriter } from './background-writer.ts';
 import { Equipment } from './equipment.ts';
 import { RoomImages, type StoreDicom } from './images.ts';
 import { posesOf } from './poses.ts';
@@ -50,11 +53,27 @@ export class IgtlBridge implements IgtlSink {
   readonly #lastPersisted = new Map<string, number>();
   readonly #unplaced = new Set<string>();
   readonly #images: RoomImages | undefined;
+  /** Poses and images to record, written off the live path (see background-writer.ts). */
+  readonly #poseWriter: BackgroundWriter<Observation>;
+  readonly #imageWriter: BackgroundWriter<() => Promise<void>>;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#equipment = new Equipment(options.repository);
     this.#images = options.images && new RoomImages({ repository: options.repository, store: options.images.store, intervalMs: options.images.intervalMs ?? 1000 });
+    // Bounds: 10,000 poses is 8 minutes of 20 tools at 1 Hz; 16 images of 512x512 is 4 MB.
+    const onDropped = (what: string) => (dropped: number): void => {
+      if (dropped === 1 || dropped % 1000 === 0) options.onError(new Error(`the database is too slow for the OpenIGTLink record: ${dropped} ${what} not recorded so far`));
+    };
+    this.#poseWriter = new BackgroundWriter({
+      write: async (observation) => void (await options.repository.create(observation)), onError: options.onError, maxPending: 10_000, onDropped: onDropped('poses'),
+    });
+    this.#imageWriter = new BackgroundWriter({ write: (store) => store(), onError: options.onError, maxPending: 16, onDropped: onDropped('images') });
+  }
+
+  /** Resolves once every pose and image decided on so far is recorded (for shutdown and tests). */
+  async drain(): Promise<void> {
+    await Promise.all([this.#poseWriter.drain(), this.#imageWriter.drain()]);
   }
 
   async receive(message: IgtlMessage, arrival: Arrival): Promise<void> {
@@ -84,19 +103,23 @@ export class IgtlBridge implements IgtlSink {
       } else if (content.type === 'IMAGE') {
         const [columns, rows, frames] = content.subvolumeSize;
         this.#options.live?.broadcast('frame', deviceResource(device), room, { ...source, rows, columns, frames });
-        const stored = await this.#images?.receive({ ...message, content }, device, room, deviceTime);
-        if (stored) this.#options.live?.broadcast('image', deviceResource(device), room, { ...source, ...stored });
+        const images = this.#images;
+        if (images?.isDue(device, deviceTime)) {
+          this.#imageWriter.put(async () => {
+            const stored = await images.store({ ...message, content }, device, room, deviceTime);
+            this.#options.live?.broadcast('image', deviceResource(device), room, { ...source, ...stored });
+          });
+        }
       } else {
-        await this.#tracking(message, device, room, deviceTime, receivedAt);
+        this.#tracking(message, device, room, deviceTime, receivedAt);
       }
     } catch (err) {
       this.#options.onError(err);
     }
   }
 
-  async #tracking(message: IgtlMessage, device: Reference<Device>, room: string, deviceTime: Date, receivedAt: Date): Promise<void> {
+  #tracking(message: IgtlMessage, device: Reference<Device>, room: string, deviceTime: Date, receivedAt: Date): void {
     const interval = this.#options.persistIntervalMs ?? 1000;
-    const due: Observation[] = [];
     for (const pose of posesOf(message.deviceName, message.content)) {
       const observation = poseObservation({ device, tool: pose.tool, position: pose.position, orientation: pose.orientation, deviceTime, receivedAt });
       this.#options.live?.broadcast('pose', observation, room, { device: device.reference, tool: pose.tool });
@@ -105,12 +128,9 @@ export class IgtlBridge implements IgtlSink {
       // By the device's clock, so a burst delayed on the network is not persisted as if it were spread out.
       if (last === undefined || deviceTime.getTime() - last >= interval || deviceTime.getTime() < last) {
         this.#lastPersisted.set(key, deviceTime.getTime());
-        due.push(observation);
+        this.#poseWriter.put(observation);
       }
     }
-    if (due.length > 0) await this.#options.repository.transaction(async (tx) => {
-      for (const observation of due) await tx.create(observation);
-    });
   }
 }
 

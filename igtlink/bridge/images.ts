@@ -36,13 +36,17 @@ export class RoomImages {
     this.#intervalMs = options.intervalMs;
   }
 
-  /** Stores the image when it is due; what was stored, or undefined when it was not due. */
-  async receive(message: IgtlMessage & { content: ImageContent }, device: Reference<Device>, room: string, deviceTime: Date): Promise<StoredImage | undefined> {
+  /** Whether this device's image of `deviceTime` is to be kept (and, if so, the next one waits the interval). */
+  isDue(device: Reference<Device>, deviceTime: Date): boolean {
     const key = device.reference as string;
     const last = this.#lastKept.get(key);
-    if (last !== undefined && deviceTime.getTime() - last < this.#intervalMs && deviceTime.getTime() >= last) return undefined;
+    if (last !== undefined && deviceTime.getTime() - last < this.#intervalMs && deviceTime.getTime() >= last) return false;
     this.#lastKept.set(key, deviceTime.getTime());
+    return true;
+  }
 
+  /** Stores the image as a DICOM instance of the room's procedure. */
+  async store(message: IgtlMessage & { content: ImageContent }, device: Reference<Device>, room: string, deviceTime: Date): Promise<StoredImage> {
     const procedure = await procedureIn(this.#repository, room, deviceTime);
     const seriesUid = derivedUid(`igtl/${procedure.key}/${message.deviceName}`);
     const instanceNumber = (this.#numbers.get(seriesUid) ?? 0) + 1;

@@ -8,7 +8,8 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Device, Observation, Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions, parseSearch, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
-import { deviceId, encodeMessage, IgtlBridge, quaternionOf, RoomMap, startIgtlServer, timestampFromMillis, type IgtlContent, type IgtlServer } from '../../igtlink/index.ts';
+import dcmjs from 'dcmjs';
+import { derivedUid, deviceId, encodeMessage, IgtlBridge, quaternionOf, RoomMap, startIgtlServer, timestampFromMillis, type IgtlContent, type IgtlServer } from '../../igtlink/index.ts';
 import { bedAvailabilityRule, hospitalResources, loadProfiles, PROFILE } from '../../profiles/index.ts';
 import { testDrivers } from '../support/database.ts';
 import { testHospital } from '../support/hl7.ts';
@@ -24,10 +25,13 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
   const offsets: number[] = [];
   const unplaced: string[] = [];
 
-  const send = async (messages: { content: IgtlContent; deviceName: string; at: number }[]): Promise<void> => {
+  const stored: Buffer[] = [];
+  const send = async (messages: { content: IgtlContent; deviceName: string; at: number; metadata?: [string, string][] }[]): Promise<void> => {
     const socket = net.connect(server.port, '127.0.0.1');
     await once(socket, 'connect');
-    socket.end(Buffer.concat(messages.map((m) => encodeMessage({ version: 2, deviceName: m.deviceName, timestamp: timestampFromMillis(m.at), content: m.content }))));
+    socket.end(Buffer.concat(messages.map((m) => encodeMessage({
+      version: m.metadata ? 3 : 2, deviceName: m.deviceName, timestamp: timestampFromMillis(m.at), content: m.content, ...(m.metadata ? { metadata: m.metadata } : {}),
+    }))));
     await once(socket, 'close');
   };
   const search = async (type: string, query: Record<string, string>): Promise<Resource[]> => (await repo.search(parseSearch(type, new URLSearchParams(query)))).resources;
@@ -52,6 +56,8 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
       repository: repo,
       rooms: new RoomMap(`name:NAV=${room}`),
       live: { broadcast: (event, resource, location, extra) => void live.push({ event, resource, location, ...(extra ? { extra } : {}) }) },
+      // The DICOMweb store is the end-to-end test's (navigation.int.test.ts); here, what reaches it.
+      images: { store: async (instance) => void stored.push(instance) },
       onClockOffset: (_device, seconds) => void offsets.push(seconds),
       onUnplaced: (device) => void unplaced.push(device),
       onError: (err) => assert.fail(String(err)),
@@ -118,6 +124,33 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
     const livePose = live.find((e) => e.event === 'pose');
     assert.equal(livePose?.location, room);
     assert.equal(livePose?.extra?.tool, 'Stylus');
+  });
+
+  it("keeps one image a second per device as DICOM of the room's day, ultrasound when the metadata says so", async () => {
+    live.length = 0;
+    const frame = (at: number, deviceName: string, metadata?: [string, string][]) => ({
+      deviceName, at, ...(metadata ? { metadata } : {}),
+      content: {
+        type: 'IMAGE', components: 1, scalarType: 3, endian: 'big', coordinate: 'RAS', size: [8, 4, 1],
+        matrix: [0.2, 0, 0, 0, 0.2, 0, 0, 0, 1, 0, 0, 0], subvolumeOffset: [0, 0, 0], subvolumeSize: [8, 4, 1], pixels: Buffer.alloc(32, at % 251),
+      } as IgtlContent,
+    });
+    const t = T0 + 120_000;
+    await send([
+      frame(t, 'NAV-Video', [['Modality', 'US']]), frame(t + 66, 'NAV-Video', [['Modality', 'US']]), frame(t + 1000, 'NAV-Video', [['Modality', 'US']]),
+      frame(t + 10, 'NAV-Camera'),
+    ]);
+    await eventually(() => live.filter((e) => e.event === 'image').length === 3);
+    assert.equal(live.filter((e) => e.event === 'frame').length, 4, 'every frame is announced');
+    const datasets = stored.map((bytes) => dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer).dict);
+    const first = (dict: (typeof datasets)[number], tag: string): unknown => (dict[tag]?.Value as unknown[] | undefined)?.[0];
+    assert.deepEqual(datasets.map((d) => first(d, '00080016')).sort(), ['1.2.840.10008.5.1.4.1.1.6.1', '1.2.840.10008.5.1.4.1.1.6.1', '1.2.840.10008.5.1.4.1.1.7']);
+    assert.equal(new Set(datasets.map((d) => first(d, '0020000D'))).size, 1, "one study: the room's day, no encounter being in progress");
+    assert.equal(first(datasets[0] as (typeof datasets)[number], '0020000D'), derivedUid(`igtl/${room}/2026-12-03`));
+    assert.equal(new Set(datasets.map((d) => first(d, '0020000E'))).size, 2, 'a series per device');
+    const video = datasets.filter((d) => first(d, '00080016') === '1.2.840.10008.5.1.4.1.1.6.1');
+    assert.deepEqual(video.map((d) => first(d, '00080023')), ['20261203', '20261203']);
+    assert.deepEqual(video.map((d) => first(d, '00080033')), ['090200', '090201'].map((time) => `${time}.000`), 'the device clock');
   });
 
   it('records nothing of a device in no configured room', async () => {

@@ -35,6 +35,15 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
     return (await response.json()) as T;
   };
   const search = async <T>(path: string): Promise<T[]> => ((await fhir<Bundle>(path)).entry ?? []).map((entry) => entry.resource as T);
+  /** Poses and images are recorded off the live path: a moment after the messages were answered. */
+  const searchUntilFound = async <T>(path: string): Promise<T[]> => {
+    for (let i = 0; i < 100; i++) {
+      const found = await search<T>(path);
+      if (found.length > 0) return found;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return assert.fail(`nothing found by ${path} within 2 s`);
+  };
 
   before(async () => {
     const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
@@ -77,7 +86,7 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
 
   it("records the stylus's pose with the device's clock: position in mm, a quarter turn about z", async () => {
     const [stylus] = await search<Device>(`Device?location=Location/${room}&device-name=NAV-Stylus`);
-    const [pose] = await search<Observation>(`Observation?device=Device/${stylus?.id}`);
+    const [pose] = await searchUntilFound<Observation>(`Observation?device=Device/${stylus?.id}`);
     const value = (code: string): number | string | undefined => {
       const component = pose?.component?.find((c) => c.code.coding?.[0]?.code === code);
       return component?.valueQuantity?.value ?? component?.valueString;
@@ -97,6 +106,7 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
   });
 
   it("stores the image in the patient's procedure study: QIDO finds it, WADO returns its pixels, the ImagingStudy has it", async () => {
+    await searchUntilFound(`ImagingStudy?patient=Patient/${patient.id}`);
     const studies = (await (await fetch(`${server.base}/dicomweb/studies?PatientID=2840512345678`, { headers: { accept: 'application/dicom+json' } })).json()) as Record<string, { Value?: unknown[] }>[];
     assert.equal(studies.length, 1);
     const studyUid = studies[0]?.['0020000D']?.Value?.[0] as string;
