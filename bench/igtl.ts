@@ -9,7 +9,8 @@
  * message was written to the client socket to its arrival on that WebSocket. Reported: messages/s
  * offered and delivered live, p50/p95/p99/max latency (poses and frames apart), the server's CPU
  * (user + system time of its process over the run, in % of one core), and the record at the end:
- * tool-tracking Observations (1 Hz per tool by default) and DICOM instances stored (1 a second).
+ * tool-tracking Observations (1 Hz per tool, the default) and DICOM instances stored (1 a second:
+ * IGTL_IMAGE_INTERVAL_MS=1000, ten times the default, so that the store is under load too).
  * "Sustained without backlog" means every message delivered and the last within a second of the end.
  *
  * Environment: DATABASE_URL, BENCH_DRIVERS, BENCH_SECONDS, BENCH_TOOLS (20), BENCH_TOOL_HZ (60),
@@ -90,7 +91,8 @@ async function run(driver: Driver): Promise<Result> {
   let igtlListening: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (igtlListening = resolve));
   const server = await startServer(database, {
-    env: { IGTL_PORT: String(igtlPort), IGTL_ROOM_MAP: `name:BENCH=${room}` },
+    // One image a second kept as DICOM: ten times the default, to load the store as well.
+    env: { IGTL_PORT: String(igtlPort), IGTL_ROOM_MAP: `name:BENCH=${room}`, IGTL_IMAGE_INTERVAL_MS: '1000' },
     // The OpenIGTLink listener starts after the /events stream: once it listens, both are up.
     onLog: (entry) => entry.msg === 'OpenIGTLink listening' && igtlListening(),
   });

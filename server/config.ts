@@ -289,7 +289,7 @@ function igtlConfig(env: NodeJS.ProcessEnv): IgtlConfig {
   return {
     roomMap,
     persistIntervalMs: integer(env, 'IGTL_PERSIST_INTERVAL_MS', 1000, 0, 3_600_000),
-    imageIntervalMs: integer(env, 'IGTL_IMAGE_INTERVAL_MS', 1000, 0, 3_600_000),
+    imageIntervalMs: integer(env, 'IGTL_IMAGE_INTERVAL_MS', 10_000, 0, 3_600_000),
     maxBodyBytes: integer(env, 'IGTL_MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31),
     idleTimeoutSeconds: integer(env, 'IGTL_IDLE_TIMEOUT_SECONDS', 300, 0, 86_400),
   };

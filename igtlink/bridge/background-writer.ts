@@ -1,12 +1,14 @@
 /**
  * Writes in the background, in order, what the live path has decided to record, so that the
- * database never holds the stream back: one value at a time, each its own short write with the
- * event loop let through in between (PGlite runs on the server's own thread, so one long
- * transaction would stall every connection). The queue is bounded: a database that stays slower
+ * database never holds the stream back: at most `maxBatch` values per write, each write short,
+ * with the event loop let through in between (PGlite runs on the server's own thread, so one long
+ * transaction would stall every connection). A write that takes long gathers what came meanwhile
+ * into the next (a group commit). The queue is bounded: a database that stays slower
  * than the record's rate loses the oldest waiting values, counted, rather than the server's memory.
  */
 export class BackgroundWriter<V> {
-  readonly #write: (value: V) => Promise<void>;
+  readonly #write: (values: V[]) => Promise<void>;
+  readonly #maxBatch: number;
   readonly #onError: (err: unknown) => void;
   readonly #maxPending: number;
   readonly #pending: V[] = [];
@@ -16,8 +18,15 @@ export class BackgroundWriter<V> {
 
   readonly #onDropped: (dropped: number) => void;
 
-  constructor(options: { write: (value: V) => Promise<void>; onError: (err: unknown) => void; maxPending: number; onDropped: (dropped: number) => void }) {
+  constructor(options: {
+    write: (values: V[]) => Promise<void>;
+    maxBatch: number;
+    maxPending: number;
+    onError: (err: unknown) => void;
+    onDropped: (dropped: number) => void;
+  }) {
     this.#write = options.write;
+    this.#maxBatch = options.maxBatch;
     this.#onError = options.onError;
     this.#maxPending = options.maxPending;
     this.#onDropped = options.onDropped;
@@ -44,7 +53,7 @@ export class BackgroundWriter<V> {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.#pending.length === 0) break;
       try {
-        await this.#write(this.#pending.shift() as V);
+        await this.#write(this.#pending.splice(0, this.#maxBatch));
       } catch (err) {
         this.#onError(err);
       }

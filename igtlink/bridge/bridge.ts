@@ -9,7 +9,7 @@
  *   background-writer.ts);
  * - IMAGE is announced on the live stream at full rate ('frame') and, when an image store is
  *   given, kept as a DICOM instance of the room's procedure at most once per `images.intervalMs`
- *   per device ('image' once stored; see images.ts);
+ *   per device, in the background ('image' once stored; see images.ts);
  * - STRING goes to the live stream ('text'), bounded, as what the device said;
  * - both clocks are kept (the device's in effectiveInstant, Passerelle's in issued) and their
  *   difference is reported per device.
@@ -22,7 +22,7 @@ import { timestampToMillis, type IgtlMessage } from '../codec/index.ts';
 import type { Arrival, IgtlSink } from '../server/index.ts';
 import { BackgroundWriter } from './background-writer.ts';
 import { Equipment } from './equipment.ts';
-import { RoomImages, type StoreDicom } from './images.ts';
+import { RoomImages, type PendingImage, type StoreDicom } from './images.ts';
 import { posesOf } from './poses.ts';
 import type { RoomMap } from './room-map.ts';
 
@@ -37,7 +37,7 @@ export interface BridgeOptions {
   live?: LiveEvents;
   /** Minimum time between two persisted poses of one tool (default 1000 ms). */
   persistIntervalMs?: number;
-  /** Where IMAGE messages are stored as DICOM, and at most how often per device (default 1000 ms). */
+  /** Where IMAGE messages are stored as DICOM, and at most how often per device (default 10 s). */
   images?: { store: StoreDicom; intervalMs?: number };
   /** The device clock minus Passerelle's, in seconds, at each message. */
   onClockOffset?(deviceName: string, seconds: number): void;
@@ -55,20 +55,30 @@ export class IgtlBridge implements IgtlSink {
   readonly #images: RoomImages | undefined;
   /** Poses and images to record, written off the live path (see background-writer.ts). */
   readonly #poseWriter: BackgroundWriter<Observation>;
-  readonly #imageWriter: BackgroundWriter<() => Promise<void>>;
+  readonly #imageWriter: BackgroundWriter<PendingImage>;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#equipment = new Equipment(options.repository);
-    this.#images = options.images && new RoomImages({ repository: options.repository, store: options.images.store, intervalMs: options.images.intervalMs ?? 1000 });
-    // Bounds: 10,000 poses is 8 minutes of 20 tools at 1 Hz; 16 images of 512x512 is 4 MB.
+    this.#images = options.images && new RoomImages({ repository: options.repository, store: options.images.store, intervalMs: options.images.intervalMs ?? 10_000 });
     const onDropped = (what: string) => (dropped: number): void => {
       if (dropped === 1 || dropped % 1000 === 0) options.onError(new Error(`the database is too slow for the OpenIGTLink record: ${dropped} ${what} not recorded so far`));
     };
+    // A pose per write (a short transaction); the images waiting, all together (one ImagingStudy
+    // update per study). Bounds: 10,000 poses is 8 minutes of 20 tools at 1 Hz; 16 images of 512x512, 4 MB.
     this.#poseWriter = new BackgroundWriter({
-      write: async (observation) => void (await options.repository.create(observation)), onError: options.onError, maxPending: 10_000, onDropped: onDropped('poses'),
+      write: async ([observation]) => void (await options.repository.create(observation as Observation)),
+      maxBatch: 1, maxPending: 10_000, onError: options.onError, onDropped: onDropped('poses'),
     });
-    this.#imageWriter = new BackgroundWriter({ write: (store) => store(), onError: options.onError, maxPending: 16, onDropped: onDropped('images') });
+    this.#imageWriter = new BackgroundWriter({
+      write: async (images) => {
+        for (const [i, stored] of (await this.#images?.store(images, options.onError) ?? []).entries()) {
+          const { device, room, source } = images[i] as PendingImage;
+          if (stored) this.#options.live?.broadcast('image', deviceResource(device), room, { ...source, ...stored });
+        }
+      },
+      maxBatch: 16, maxPending: 16, onError: options.onError, onDropped: onDropped('images'),
+    });
   }
 
   /** Resolves once every pose and image decided on so far is recorded (for shutdown and tests). */
@@ -103,13 +113,7 @@ export class IgtlBridge implements IgtlSink {
       } else if (content.type === 'IMAGE') {
         const [columns, rows, frames] = content.subvolumeSize;
         this.#options.live?.broadcast('frame', deviceResource(device), room, { ...source, rows, columns, frames });
-        const images = this.#images;
-        if (images?.isDue(device, deviceTime)) {
-          this.#imageWriter.put(async () => {
-            const stored = await images.store({ ...message, content }, device, room, deviceTime);
-            this.#options.live?.broadcast('image', deviceResource(device), room, { ...source, ...stored });
-          });
-        }
+        if (this.#images?.isDue(device, deviceTime)) this.#imageWriter.put({ message: { ...message, content }, device, room, deviceTime, source });
       } else {
         this.#tracking(message, device, room, deviceTime, receivedAt);
       }

@@ -1,19 +1,29 @@
 /**
  * IMAGE messages into the imaging record: at most one image per device every `intervalMs` (by
- * the device's clock; an ultrasound stream at 15 Hz keeps one frame a second by default) becomes
- * a DICOM instance of the procedure under way in the room, in one series per device, stored
- * through the DICOMweb store, so viewers find it by QIDO and WADO and in the ImagingStudy.
+ * the device's clock) becomes a DICOM instance of the procedure under way in the room, in one
+ * series per device, stored through the DICOMweb store, so viewers find it by QIDO and WADO and
+ * in the ImagingStudy.
  */
 import { randomUUID } from 'node:crypto';
 import type { Device, Reference } from '@medplum/fhirtypes';
 import type { Repository } from '../../fhir/index.ts';
 import type { IgtlMessage, ImageContent } from '../codec/index.ts';
 import { dicomImage } from './dicom-image.ts';
+import { UnstorableImageError } from './dicom-pixels.ts';
 import { equipmentKind } from './equipment.ts';
-import { derivedUid, procedureIn } from './procedure.ts';
+import { derivedUid, procedureIn, type Procedure } from './procedure.ts';
 
-/** Stores one Part 10 instance; rejects when it was not stored. */
-export type StoreDicom = (instance: Buffer) => Promise<void>;
+/** Stores Part 10 instances; rejects when one was not stored. */
+export type StoreDicom = (instances: Buffer[]) => Promise<void>;
+
+/** An image that is due to be kept, and what the live stream says of it. */
+export interface PendingImage {
+  message: IgtlMessage & { content: ImageContent };
+  device: Reference<Device>;
+  room: string;
+  deviceTime: Date;
+  source: Record<string, unknown>;
+}
 
 export interface StoredImage {
   studyUid: string;
@@ -45,21 +55,45 @@ export class RoomImages {
     return true;
   }
 
-  /** Stores the image as a DICOM instance of the room's procedure. */
-  async store(message: IgtlMessage & { content: ImageContent }, device: Reference<Device>, room: string, deviceTime: Date): Promise<StoredImage> {
-    const procedure = await procedureIn(this.#repository, room, deviceTime);
+  /**
+   * Stores the images as DICOM instances of their room's procedure, all in one call of the
+   * store; what was stored, in the images' order (undefined for an image with no DICOM form,
+   * which is reported and skipped: the others are stored).
+   */
+  async store(images: PendingImage[], onUnstorable: (err: UnstorableImageError) => void): Promise<(StoredImage | undefined)[]> {
+    const procedures = new Map<string, Promise<Procedure>>();
+    const stored: (StoredImage | undefined)[] = [];
+    const instances: Buffer[] = [];
+    for (const image of images) {
+      // One lookup per room and batch: the images of a batch are a few seconds apart at most.
+      let lookup = procedures.get(image.room);
+      if (!lookup) procedures.set(image.room, (lookup = procedureIn(this.#repository, image.room, image.deviceTime)));
+      try {
+        const { instance, uids } = this.#instanceOf(image, await lookup);
+        instances.push(instance);
+        stored.push(uids);
+      } catch (err) {
+        if (!(err instanceof UnstorableImageError)) throw err;
+        onUnstorable(err);
+        stored.push(undefined);
+      }
+    }
+    if (instances.length === 0) return stored;
+    await this.#store(instances);
+    return stored;
+  }
+
+  #instanceOf({ message, room, deviceTime }: PendingImage, procedure: Procedure): { instance: Buffer; uids: StoredImage } {
     const seriesUid = derivedUid(`igtl/${procedure.key}/${message.deviceName}`);
-    const instanceNumber = (this.#numbers.get(seriesUid) ?? 0) + 1;
-    this.#numbers.set(seriesUid, instanceNumber);
     const sopInstanceUid = `2.25.${BigInt(`0x${randomUUID().replaceAll('-', '')}`).toString(10)}`;
     const modality = message.metadata?.find(([name]) => name === 'Modality')?.[1];
-    await this.#store(dicomImage(message.content, {
+    const instance = dicomImage(message.content, {
       studyUid: procedure.studyUid,
       seriesUid,
       sopInstanceUid,
       // Stable per device within a study (IS: a small positive number), so viewers order series alike.
       seriesNumber: 1 + (Number.parseInt(seriesUid.slice(-6), 10) % 9999),
-      instanceNumber,
+      instanceNumber: (this.#numbers.get(seriesUid) ?? 0) + 1,
       studyId: room,
       studyDescription: procedure.description,
       deviceName: message.deviceName,
@@ -67,7 +101,9 @@ export class RoomImages {
       acquired: deviceTime,
       ultrasound: modality === 'US' || equipmentKind(message.deviceName) === 'ultrasound-system',
       ...(procedure.patient ? { patient: procedure.patient } : {}),
-    }));
-    return { studyUid: procedure.studyUid, seriesUid, sopInstanceUid };
+    });
+    // Numbered once the instance exists: an image that has no DICOM form takes no number.
+    this.#numbers.set(seriesUid, (this.#numbers.get(seriesUid) ?? 0) + 1);
+    return { instance, uids: { studyUid: procedure.studyUid, seriesUid, sopInstanceUid } };
   }
 }

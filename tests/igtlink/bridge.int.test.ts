@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Device, Observation, Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions, parseSearch, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import dcmjs from 'dcmjs';
-import { derivedUid, deviceId, encodeMessage, IgtlBridge, quaternionOf, RoomMap, startIgtlServer, timestampFromMillis, type IgtlContent, type IgtlServer } from '../../igtlink/index.ts';
+import { derivedUid, deviceId, encodeMessage, UnstorableImageError, type ImageContent, IgtlBridge, quaternionOf, RoomMap, startIgtlServer, timestampFromMillis, type IgtlContent, type IgtlServer } from '../../igtlink/index.ts';
 import { bedAvailabilityRule, hospitalResources, loadProfiles, PROFILE } from '../../profiles/index.ts';
 import { testDrivers } from '../support/database.ts';
 import { testHospital } from '../support/hl7.ts';
@@ -26,6 +26,7 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
   const unplaced: string[] = [];
 
   const stored: Buffer[] = [];
+  const errors: unknown[] = [];
   const send = async (messages: { content: IgtlContent; deviceName: string; at: number; metadata?: [string, string][] }[]): Promise<void> => {
     const socket = net.connect(server.port, '127.0.0.1');
     await once(socket, 'connect');
@@ -57,16 +58,17 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
       rooms: new RoomMap(`name:NAV=${room}`),
       live: { broadcast: (event, resource, location, extra) => void live.push({ event, resource, location, ...(extra ? { extra } : {}) }) },
       // The DICOMweb store is the end-to-end test's (navigation.int.test.ts); here, what reaches it.
-      images: { store: async (instance) => void stored.push(instance) },
+      images: { store: async (instances) => void stored.push(...instances), intervalMs: 1000 },
       onClockOffset: (_device, seconds) => void offsets.push(seconds),
       onUnplaced: (device) => void unplaced.push(device),
-      onError: (err) => assert.fail(String(err)),
+      onError: (err) => void errors.push(err),
     });
     server = await startIgtlServer({ host: '127.0.0.1', port: 0, sink: bridge });
   });
   after(async () => {
     await server.close();
     await db.close();
+    assert.deepEqual(errors.map(String), [], 'no message failed to be recorded');
   });
 
   it('records a STATUS on the device, created once as equipment of its room, with both clocks', async () => {
@@ -139,9 +141,12 @@ for (const driver of testDrivers()) describe(`OpenIGTLink bridge (${driver.name}
     await send([
       frame(t, 'NAV-Video', [['Modality', 'US']]), frame(t + 66, 'NAV-Video', [['Modality', 'US']]), frame(t + 1000, 'NAV-Video', [['Modality', 'US']]),
       frame(t + 10, 'NAV-Camera'),
+      // Two components: no DICOM photometric interpretation; reported, and the others still stored.
+      { ...frame(t + 20, 'NAV-Depth'), content: { ...(frame(t, 'NAV-Depth').content as ImageContent), components: 2, pixels: Buffer.alloc(64) } },
     ]);
-    await eventually(() => live.filter((e) => e.event === 'image').length === 3);
-    assert.equal(live.filter((e) => e.event === 'frame').length, 4, 'every frame is announced');
+    await eventually(() => live.filter((e) => e.event === 'image').length === 3 && errors.length === 1);
+    assert.ok(errors.shift() instanceof UnstorableImageError);
+    assert.equal(live.filter((e) => e.event === 'frame').length, 5, 'every frame is announced');
     const datasets = stored.map((bytes) => dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer).dict);
     const first = (dict: (typeof datasets)[number], tag: string): unknown => (dict[tag]?.Value as unknown[] | undefined)?.[0];
     assert.deepEqual(datasets.map((d) => first(d, '00080016')).sort(), ['1.2.840.10008.5.1.4.1.1.6.1', '1.2.840.10008.5.1.4.1.1.6.1', '1.2.840.10008.5.1.4.1.1.7']);
