@@ -8,6 +8,7 @@ import type { StructureDefinition } from '@medplum/fhirtypes';
 import { fhirExpressRouter, ProfileRegistry, Repository, type Database, type FhirRouter, type Operation, type WriteHook } from '../fhir/index.ts';
 import { hl7AdminRouter, hl7HttpRouter, type Hl7Pipeline } from '../hl7-bridge/index.ts';
 import { DicomFileStore, dicomwebRouter } from '../dicomweb/index.ts';
+import { consoleRouter } from './console.ts';
 import { openehrRouter } from '../openehr/index.ts';
 import { auditTrail } from '../auth/audit-trail.ts';
 import { authenticate, callerOf, requireCapability, requireDicomweb, requireOpenEhr } from '../auth/middleware.ts';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDependencies): Express {
       res.status(426).set('Upgrade', 'websocket').type('text/plain').send(`${path} is a WebSocket endpoint: connect with Upgrade: websocket\n`);
     });
   }
+  app.use('/console', consoleRouter());
   const { auth } = deps;
   if (auth) {
     app.use(auditTrail({ repo: auth.auditRepo, source: auth.auditSource, onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written') }));

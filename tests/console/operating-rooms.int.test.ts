@@ -1,0 +1,82 @@
+// The console's operating rooms in a real headless Chromium against `passerelle serve` on the
+// seeded demo region: the seeded rooms and their equipment are listed with status in words, and
+// a STATUS sent over OpenIGTLink changes the device's status on screen within a second.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { encodeMessage, timestampFromMillis } from '../../igtlink/index.ts';
+import { demoRegion } from '../../profiles/index.ts';
+import { launchChromium, screenshot } from '../support/browser.ts';
+import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-console-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('console: operating rooms, in Chromium', () => {
+  const hospital = demoRegion({ hospitals: 1 }).hospitals[0];
+  const rooms = hospital?.operatingRooms ?? [];
+  const room = rooms[0]?.id as string;
+  let server: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  const sendStatus = async (code: number, message: string): Promise<void> => {
+    const socket = net.connect(server.igtlPort, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.end(encodeMessage({ version: 2, deviceName: 'NAV-Tracker', timestamp: timestampFromMillis(Date.now()), content: { type: 'STATUS', code, subcode: 0n, errorName: '', message } }));
+    await once(socket, 'close');
+  };
+  const trackerStatus = (): Promise<string | null> => page.locator(`[data-room="${room}"] .device`, { hasText: 'NAV-Tracker' }).locator('.device-status').textContent({ timeout: 5000 });
+
+  before(async () => {
+    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(seeded.status, 0, seeded.stderr);
+    server = await startServe({ DATA_DIR: dataDir, IGTL_ROOM_MAP: `name:NAV=${room}` });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  });
+  after(async () => {
+    await browser?.close();
+    if (server) assert.equal(await stopServe(server), 0);
+  });
+
+  it('lists the seeded operating rooms with their equipment and status in words', async () => {
+    await page.goto(`${server.base}/console/?lang=fr`);
+    await page.locator('.live').waitFor({ timeout: 10_000 });
+    for (const location of rooms) {
+      const card = page.locator(`[data-room="${location.id}"]`);
+      assert.equal(await card.locator('h3').textContent(), location.name);
+      const seededDevices = hospital?.devices.filter((d) => d.location?.reference === `Location/${location.id}`) ?? [];
+      assert.equal(await card.locator('.device').count(), seededDevices.length, `the equipment of ${location.id}`);
+    }
+    const statuses = await page.locator('.device-status').allTextContents();
+    assert.ok(statuses.every((text) => /en service|hors service/.test(text)), 'every status is written out');
+    await screenshot(page, 'console-operating-rooms');
+  });
+
+  it('shows a STATUS sent over OpenIGTLink on the device within a second', async () => {
+    await sendStatus(1, 'ready');
+    await page.locator(`[data-room="${room}"] .device`, { hasText: 'NAV-Tracker' }).waitFor({ timeout: 5000 });
+    assert.match((await trackerStatus()) ?? '', /en service/);
+    const sent = Date.now();
+    await sendStatus(16, 'camera unplugged');
+    await page.locator(`[data-room="${room}"] .device`, { hasText: 'NAV-Tracker' }).locator('[data-status="inactive"]').waitFor({ timeout: 1000 });
+    assert.ok(Date.now() - sent <= 1000);
+    assert.match((await trackerStatus()) ?? '', /hors service/);
+    await screenshot(page, 'console-device-status');
+  });
+
+  it('speaks English when asked', async () => {
+    await page.goto(`${server.base}/console/?lang=en`);
+    await page.locator('.live').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('h2#rooms-title').evaluate((h) => h.firstChild?.textContent?.trim()), 'Operating rooms');
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * A real headless Chromium for the console's tests: Debian's `chromium` driven by playwright-core
+ * (never a downloaded browser). Missing, the tests fail with a message saying so, never skip.
+ * Screenshots go to TEST_ARTIFACTS_DIR (default data/test-artifacts), kept after the run.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS_DIR = process.env.TEST_ARTIFACTS_DIR ?? join(import.meta.dirname, '..', '..', 'data', 'test-artifacts');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the console's tests run in Debian's chromium (apt-get install chromium)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Saves a screenshot of the page as `<name>.png` among the test artifacts; its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const path = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
