@@ -15,6 +15,25 @@ const FR = {
   loadFailed: 'Les données n’ont pas pu être chargées',
   deviceStatus: { active: 'en service', inactive: 'hors service', 'entered-in-error': 'saisie erronée', unknown: 'inconnu' },
   roomOccupancy: { O: 'occupée', U: 'libre', H: 'en nettoyage', C: 'fermée', K: 'contaminée', I: 'isolée' },
+  dispatch: 'Régulation : lits disponibles',
+  latitude: 'Latitude',
+  longitude: 'Longitude',
+  radius: 'Rayon (km)',
+  specialty: 'Spécialité',
+  anySpecialty: 'Toutes',
+  search: 'Rechercher',
+  noFreeBed: 'Aucun lit libre dans ce rayon.',
+  hospital: 'Établissement',
+  distance: 'Distance',
+  freeBedsHeader: 'Lits libres / total',
+  freeBeds: 'lits libres',
+  mapLabel: 'Carte des établissements et de leurs lits libres',
+  nav: { rooms: 'Blocs opératoires', dispatch: 'Régulation' },
+  specialties: {
+    cardiology: 'Cardiologie', neurology: 'Neurologie', pediatrics: 'Pédiatrie', 'intensive-care': 'Réanimation', orthopedics: 'Orthopédie',
+    'general-surgery': 'Chirurgie générale', emergency: 'Urgences', maternity: 'Maternité', psychiatry: 'Psychiatrie', oncology: 'Oncologie',
+    pneumology: 'Pneumologie', geriatrics: 'Gériatrie', 'internal-medicine': 'Médecine interne', nephrology: 'Néphrologie', gastroenterology: 'Gastro-entérologie',
+  },
 } as const;
 
 type Labels = { [K in keyof typeof FR]: (typeof FR)[K] extends string ? string : Record<string, string> };
@@ -32,6 +51,25 @@ const EN: Labels = {
   loadFailed: 'The data could not be loaded',
   deviceStatus: { active: 'in service', inactive: 'out of service', 'entered-in-error': 'entered in error', unknown: 'unknown' },
   roomOccupancy: { O: 'occupied', U: 'free', H: 'housekeeping', C: 'closed', K: 'contaminated', I: 'isolated' },
+  dispatch: 'Dispatch: available beds',
+  latitude: 'Latitude',
+  longitude: 'Longitude',
+  radius: 'Radius (km)',
+  specialty: 'Specialty',
+  anySpecialty: 'Any',
+  search: 'Search',
+  noFreeBed: 'No free bed within this radius.',
+  hospital: 'Hospital',
+  distance: 'Distance',
+  freeBedsHeader: 'Free beds / total',
+  freeBeds: 'free beds',
+  mapLabel: 'Map of the hospitals and their free beds',
+  nav: { rooms: 'Operating rooms', dispatch: 'Dispatch' },
+  specialties: {
+    cardiology: 'Cardiology', neurology: 'Neurology', pediatrics: 'Pediatrics', 'intensive-care': 'Intensive care', orthopedics: 'Orthopedics',
+    'general-surgery': 'General surgery', emergency: 'Emergency', maternity: 'Maternity', psychiatry: 'Psychiatry', oncology: 'Oncology',
+    pneumology: 'Pneumology', geriatrics: 'Geriatrics', 'internal-medicine': 'Internal medicine', nephrology: 'Nephrology', gastroenterology: 'Gastroenterology',
+  },
 };
 
 function language(): 'fr' | 'en' {
@@ -42,3 +80,6 @@ function language(): 'fr' | 'en' {
 
 export const lang = language();
 export const labels: Labels = lang === 'en' ? EN : FR;
+
+/** A specialty's name in the console's language (its code when it is not one of ours). */
+export const specialtyLabel = (code: string): string => labels.specialties[code] ?? code;

@@ -1,0 +1,73 @@
+// The console's dispatch view in a real headless Chromium against `passerelle serve` on the
+// seeded demo region: the search through $find-available-beds lists and maps the hospital with
+// its free beds, and an HL7 A01 admitting a patient into a free bed lowers the count on screen.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { connectMllp } from '../../hl7-bridge/index.ts';
+import { BED_STATUS, demoRegion } from '../../profiles/index.ts';
+import { launchChromium, screenshot } from '../support/browser.ts';
+import { ackOf, adt } from '../support/hl7.ts';
+import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-dispatch-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('console: dispatch, in Chromium', () => {
+  const hospital = demoRegion({ hospitals: 1 }).hospitals[0];
+  const finess = hospital?.organization.identifier?.[0]?.value as string;
+  const freeBeds = hospital?.beds.filter((bed) => bed.operationalStatus?.code === BED_STATUS.unoccupied) ?? [];
+  let server: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  const shownFreeBeds = async (): Promise<string | null> => page.locator(`[data-hospital="${hospital?.organization.id}"] .free-beds`).textContent({ timeout: 10_000 });
+
+  before(async () => {
+    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(seeded.status, 0, seeded.stderr);
+    server = await startServe({ DATA_DIR: dataDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  });
+  after(async () => {
+    await browser?.close();
+    if (server) assert.equal(await stopServe(server), 0);
+  });
+
+  it('lists and maps the hospital with its free beds', async () => {
+    await page.goto(`${server.base}/console/?lang=fr#/dispatch`);
+    await page.locator('.dispatch .live').waitFor({ timeout: 10_000 });
+    assert.equal(await shownFreeBeds(), `${freeBeds.length} / ${hospital?.beds.length}`);
+    assert.match((await page.locator('.hospital-label').first().textContent()) ?? '', new RegExp(`${freeBeds.length} lits libres`));
+    // The specialties come from the server's CodeSystem, named in French.
+    assert.ok((await page.locator('select[name="specialty"] option').allTextContents()).includes('Cardiologie'));
+    await screenshot(page, 'console-dispatch');
+  });
+
+  it('shows an admission sent over HL7 v2 as one free bed fewer', async () => {
+    const bed = freeBeds[0]?.id?.split('-') ?? [];
+    const client = await connectMllp({ host: '127.0.0.1', port: server.mllpPort });
+    const ack = ackOf(await client.send(Buffer.from(adt({ finess, controlId: 'D1', event: 'A01', mrn: 'D001', visit: 'DV1', ward: bed.at(-2) as string, bed: bed.at(-1) as string }))));
+    await client.close();
+    assert.equal(ack.code, 'AA', ack.err);
+    await page.locator(`[data-hospital="${hospital?.organization.id}"] .free-beds`, { hasText: `${freeBeds.length - 1} / ` }).waitFor({ timeout: 5000 });
+    await screenshot(page, 'console-dispatch-after-admission');
+  });
+
+  it('searches by specialty and radius', async () => {
+    await page.selectOption('select[name="specialty"]', 'cardiology');
+    await page.fill('input[type="number"] >> nth=2', '1');
+    await page.click('button[type="submit"]');
+    await page.locator('.bed-results', { hasText: 'Aucun lit libre' }).waitFor({ timeout: 5000 }).catch(async () => {
+      // The demo hospital may lie within 1 km of Bordeaux: then it is listed with its cardiology beds only.
+      assert.ok((await shownFreeBeds()) !== `${freeBeds.length - 1} / ${hospital?.beds.length}`);
+    });
+  });
+});
