@@ -6,11 +6,16 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Dispatch } from './dispatch/Dispatch.tsx';
 import { labels, lang } from './labels.ts';
+import { RoomView } from './room/RoomView.tsx';
 import { OperatingRooms } from './rooms/OperatingRooms.tsx';
 import './style.css';
 
-type View = 'rooms' | 'dispatch';
-const viewOf = (hash: string): View => (hash === '#/dispatch' ? 'dispatch' : 'rooms');
+type View = { name: 'rooms' } | { name: 'dispatch' } | { name: 'room'; id: string };
+function viewOf(hash: string): View {
+  if (hash === '#/dispatch') return { name: 'dispatch' };
+  const room = /^#\/room\/([A-Za-z0-9\-.]{1,64})$/.exec(hash);
+  return room ? { name: 'room', id: room[1] as string } : { name: 'rooms' };
+}
 
 function App() {
   const [view, setView] = useState<View>(viewOf(window.location.hash));
@@ -25,11 +30,11 @@ function App() {
         <h1>{labels.title}</h1>
         <nav>
           {(['rooms', 'dispatch'] as const).map((name) => (
-            <a key={name} href={`#/${name}${window.location.search}`} aria-current={view === name ? 'page' : undefined}>{labels.nav[name]}</a>
+            <a key={name} href={`#/${name}`} aria-current={view.name === name ? 'page' : undefined}>{labels.nav[name]}</a>
           ))}
         </nav>
       </header>
-      <main>{view === 'dispatch' ? <Dispatch /> : <OperatingRooms />}</main>
+      <main>{view.name === 'dispatch' ? <Dispatch /> : view.name === 'room' ? <RoomView key={view.id} roomId={view.id} /> : <OperatingRooms />}</main>
     </>
   );
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { connectMllp } from '../../hl7-bridge/index.ts';
 import { BED_STATUS, demoRegion } from '../../profiles/index.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { ackOf, adt } from '../support/hl7.ts';
 import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
@@ -24,6 +24,7 @@ describe('console: dispatch, in Chromium', () => {
   let server: ServeProcess;
   let browser: Browser;
   let page: Page;
+  let errors: string[] = [];
 
   const shownFreeBeds = async (): Promise<string | null> => page.locator(`[data-hospital="${hospital?.organization.id}"] .free-beds`).textContent({ timeout: 10_000 });
 
@@ -34,11 +35,12 @@ describe('console: dispatch, in Chromium', () => {
     assert.equal(seeded.status, 0, seeded.stderr);
     server = await startServe({ DATA_DIR: dataDir });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    ({ page, errors } = await consolePage(browser));
   });
   after(async () => {
     await browser?.close();
     if (server) assert.equal(await stopServe(server), 0);
+    assert.deepEqual(errors, [], 'no script error in the page');
   });
 
   it('lists and maps the hospital with its free beds', async () => {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { encodeMessage, timestampFromMillis } from '../../igtlink/index.ts';
 import { demoRegion } from '../../profiles/index.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-console-'));
@@ -25,6 +25,7 @@ describe('console: operating rooms, in Chromium', () => {
   let server: ServeProcess;
   let browser: Browser;
   let page: Page;
+  let errors: string[] = [];
 
   const sendStatus = async (code: number, message: string): Promise<void> => {
     const socket = net.connect(server.igtlPort, '127.0.0.1');
@@ -41,11 +42,12 @@ describe('console: operating rooms, in Chromium', () => {
     assert.equal(seeded.status, 0, seeded.stderr);
     server = await startServe({ DATA_DIR: dataDir, IGTL_ROOM_MAP: `name:NAV=${room}` });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    ({ page, errors } = await consolePage(browser));
   });
   after(async () => {
     await browser?.close();
     if (server) assert.equal(await stopServe(server), 0);
+    assert.deepEqual(errors, [], 'no script error in the page');
   });
 
   it('lists the seeded operating rooms with their equipment and status in words', async () => {

@@ -53,7 +53,7 @@ export function OperatingRooms() {
       <ul className="rooms">
         {rooms.map(({ location, devices }) => (
           <li key={location.id} className="room" data-room={location.id}>
-            <h3>{location.name ?? location.id}</h3>
+            <h3><a href={`#/room/${location.id}`}>{location.name ?? location.id}</a></h3>
             <p>
               {labels.roomStatus}: <strong>{labels.roomOccupancy[location.operationalStatus?.code ?? ''] ?? location.operationalStatus?.display ?? '—'}</strong>
             </p>
