@@ -88,7 +88,9 @@ describe('console: one operating room, in Chromium', () => {
     const entry = page.locator('.timeline tr[data-kind="status"]', { hasText: 'Tracking' }).first();
     await entry.waitFor({ timeout: 3000 });
     const [deviceClock, received] = await entry.locator('td').allTextContents();
-    assert.equal(deviceClock, new Date(at).toLocaleTimeString(undefined, { hour12: false, fractionalSecondDigits: 3 } as Intl.DateTimeFormatOptions));
+    assert.match(deviceClock ?? '', /^\d\d:\d\d:\d\d[.,]250$/, 'a time of day to the millisecond');
+    assert.equal(deviceClock, new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false }));
+    assert.match(await entry.locator('td').nth(2).textContent() ?? '', /^NAV-Tracker: /, 'the device by its name');
     assert.notEqual(received, deviceClock, "Passerelle's own clock is shown beside it");
     await screenshot(page, 'console-room');
   });

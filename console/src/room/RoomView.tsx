@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import { searchAll } from '../fhir.ts';
 import { labels } from '../labels.ts';
 import { followEvents, type LiveMessage } from '../live.ts';
+import { DeviceStatus } from '../rooms/DeviceStatus.tsx';
 import { deviceLabel, withDevice, type Device, type Location, type Room } from '../rooms/model.ts';
 import { poseOf, withPose, type TimelineEntry, type ToolPose } from './model.ts';
 import { ToolScene } from './ToolScene.tsx';
@@ -19,7 +20,9 @@ interface Image {
 
 const TIMELINE_LENGTH = 50;
 const uid = (attributes: Record<string, { Value?: unknown[] }>, tag: string): string => String(attributes[tag]?.Value?.[0] ?? '');
-const time = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleTimeString(undefined, { hour12: false, fractionalSecondDigits: 3 } as Intl.DateTimeFormatOptions) : '—');
+/** A time of day to the millisecond, as the device and Passerelle clocks are compared. */
+export const CLOCK_FORMAT: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false };
+const time = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleTimeString(undefined, CLOCK_FORMAT) : '—');
 
 /** The images of the room: those of the studies the OpenIGTLink bridge made for it (StudyID = the room). */
 async function roomImages(room: string): Promise<Image[]> {
@@ -30,16 +33,16 @@ async function roomImages(room: string): Promise<Image[]> {
 }
 
 function entryOf(message: LiveMessage, devices: Device[]): TimelineEntry | undefined {
-  const deviceName = (reference: unknown): string => {
+  const deviceName = (reference: unknown, display?: string): string => {
     const found = devices.find((d) => `Device/${d.id}` === reference);
-    return found ? deviceLabel(found) : String(reference ?? '');
+    return found ? deviceLabel(found) : display ?? String(reference ?? '');
   };
   const extra = { ...(typeof message.deviceTime === 'string' ? { deviceTime: message.deviceTime } : {}), ...(typeof message.receivedAt === 'string' ? { receivedAt: message.receivedAt } : {}) };
   const resource = message.resource as Record<string, unknown> | undefined;
   switch (message.event) {
     case 'status': {
-      const observation = resource as { device?: { reference?: string }; valueCodeableConcept?: { text?: string }; effectiveInstant?: string; issued?: string };
-      return { kind: 'status', summary: `${deviceName(observation.device?.reference)}: ${observation.valueCodeableConcept?.text ?? ''}`, ...(observation.effectiveInstant ? { deviceTime: observation.effectiveInstant } : {}), ...(observation.issued ? { receivedAt: observation.issued } : {}) };
+      const observation = resource as { device?: { reference?: string; display?: string }; valueCodeableConcept?: { text?: string }; effectiveInstant?: string; issued?: string };
+      return { kind: 'status', summary: `${deviceName(observation.device?.reference, observation.device?.display)}: ${observation.valueCodeableConcept?.text ?? ''}`, ...(observation.effectiveInstant ? { deviceTime: observation.effectiveInstant } : {}), ...(observation.issued ? { receivedAt: observation.issued } : {}) };
     }
     case 'image':
       return { kind: 'image', summary: `${deviceName(message.device)}: ${labels.imageStored}`, ...extra };
@@ -123,8 +126,7 @@ export function RoomView({ roomId }: { roomId: string }) {
           <ul className="devices">
             {room.devices.map((device) => (
               <li key={device.id} className={`device ${device.status ?? 'unknown'}`} data-device={device.id}>
-                <span className="device-name">{deviceLabel(device)}</span>{' '}
-                <span className="device-status" data-status={device.status ?? 'unknown'}>{labels.deviceStatus[device.status ?? 'unknown']}</span>
+                <span className="device-name">{deviceLabel(device)}</span> <DeviceStatus device={device} />
               </li>
             ))}
           </ul>

@@ -6,9 +6,8 @@ import { useEffect, useState } from 'react';
 import { searchAll } from '../fhir.ts';
 import { labels } from '../labels.ts';
 import { followEvents } from '../live.ts';
+import { DeviceStatus } from './DeviceStatus.tsx';
 import { deviceLabel, OPERATING_ROOM_QUERY, withDevice, withLocation, type Device, type Location, type Room } from './model.ts';
-
-const ICON: Record<string, string> = { active: '✔', inactive: '✖', 'entered-in-error': '⚠', unknown: '?' };
 
 async function loadRooms(): Promise<Room[]> {
   const locations = (await searchAll<Location>(OPERATING_ROOM_QUERY)).sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '', undefined, { numeric: true }));
@@ -60,19 +59,11 @@ export function OperatingRooms() {
             <h4>{labels.equipment}</h4>
             {devices.length === 0 && <p>{labels.noEquipment}</p>}
             <ul className="devices">
-              {devices.map((device) => {
-                const status = device.status ?? 'unknown';
-                const reason = device.statusReason?.[0]?.text;
-                return (
-                  <li key={device.id} className={`device ${status}`} data-device={device.id}>
-                    <span className="device-name">{deviceLabel(device)}</span>{' '}
-                    <span className="device-status" data-status={status}>
-                      <span aria-hidden="true">{ICON[status]}</span> {labels.deviceStatus[status] ?? status}
-                      {reason ? ` (${reason})` : ''}
-                    </span>
-                  </li>
-                );
-              })}
+              {devices.map((device) => (
+                <li key={device.id} className={`device ${device.status ?? 'unknown'}`} data-device={device.id}>
+                  <span className="device-name">{deviceLabel(device)}</span> <DeviceStatus device={device} />
+                </li>
+              ))}
             </ul>
           </li>
         ))}
