@@ -1,20 +1,23 @@
 /**
  * The supervision console: Passerelle's public APIs (FHIR, /events) in the browser. Views by the
- * URL's hash (#/rooms, #/dispatch), so a view can be bookmarked and the server serves one page.
+ * URL's hash (#/rooms, #/room/<id>, #/dispatch, #/hospital/<Organization id>), so a view can be bookmarked and the server serves one page.
  */
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Dispatch } from './dispatch/Dispatch.tsx';
 import { labels, lang } from './labels.ts';
+import { HospitalInbox } from './messages/HospitalInbox.tsx';
 import { RoomView } from './room/RoomView.tsx';
 import { OperatingRooms } from './rooms/OperatingRooms.tsx';
 import './style.css';
 
-type View = { name: 'rooms' } | { name: 'dispatch' } | { name: 'room'; id: string };
+type View = { name: 'rooms' } | { name: 'dispatch' } | { name: 'room'; id: string } | { name: 'hospital'; id: string };
 function viewOf(hash: string): View {
   if (hash === '#/dispatch') return { name: 'dispatch' };
   const room = /^#\/room\/([A-Za-z0-9\-.]{1,64})$/.exec(hash);
-  return room ? { name: 'room', id: room[1] as string } : { name: 'rooms' };
+  if (room) return { name: 'room', id: room[1] as string };
+  const hospital = /^#\/hospital\/([A-Za-z0-9\-.]{1,64})$/.exec(hash);
+  return hospital ? { name: 'hospital', id: hospital[1] as string } : { name: 'rooms' };
 }
 
 function App() {
@@ -34,7 +37,12 @@ function App() {
           ))}
         </nav>
       </header>
-      <main>{view.name === 'dispatch' ? <Dispatch /> : view.name === 'room' ? <RoomView key={view.id} roomId={view.id} /> : <OperatingRooms />}</main>
+      <main>
+        {view.name === 'dispatch' ? <Dispatch />
+          : view.name === 'room' ? <RoomView key={view.id} roomId={view.id} />
+          : view.name === 'hospital' ? <HospitalInbox key={view.id} hospitalId={view.id} />
+          : <OperatingRooms />}
+      </main>
     </>
   );
 }

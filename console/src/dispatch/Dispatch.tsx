@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { searchAll } from '../fhir.ts';
 import { labels, specialtyLabel } from '../labels.ts';
 import { followEvents } from '../live.ts';
+import { Conversation } from '../messages/Conversation.tsx';
 import { BedMap } from './BedMap.tsx';
 import { bedsUrl, hospitalsOf, SPECIALTY_SYSTEM, type BedQuery, type HospitalBeds } from './beds.ts';
 
@@ -22,6 +23,7 @@ export function Dispatch() {
   const [specialties, setSpecialties] = useState<string[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [connected, setConnected] = useState(false);
+  const [selected, setSelected] = useState<HospitalBeds | undefined>();
   const latest = useRef(query);
   latest.current = query;
 
@@ -91,18 +93,20 @@ export function Dispatch() {
         <div className="bed-results">
           {!hospitals ? <p>{labels.loading}</p> : hospitals.length === 0 ? <p>{labels.noFreeBed}</p> : (
             <table>
-              <thead><tr><th>{labels.hospital}</th><th>{labels.distance}</th><th>{labels.freeBedsHeader}</th></tr></thead>
+              <thead><tr><th>{labels.hospital}</th><th>{labels.distance}</th><th>{labels.freeBedsHeader}</th><th /></tr></thead>
               <tbody>
                 {hospitals.map((h) => (
                   <tr key={h.id} data-hospital={h.id}>
                     <td>{h.name}</td>
                     <td>{h.distanceKm.toFixed(1)} km</td>
                     <td className="free-beds">{h.available} / {h.total}</td>
+                    <td><button type="button" onClick={() => setSelected(h)} aria-pressed={selected?.id === h.id}>{labels.write}</button></td>
                   </tr>
                 ))}
               </tbody>
             </table>
           )}
+          {selected && <Conversation key={selected.id} hospital={selected} side="dispatch" />}
         </div>
       </div>
     </section>

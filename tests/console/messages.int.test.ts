@@ -1,0 +1,71 @@
+// Messages between dispatch and a hospital in the console, in two real Chromium pages against
+// `passerelle serve` on the demo region: what dispatch writes about a patient on the way appears
+// on the hospital's screen, live, as a FHIR Communication; the hospital's answer comes back.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Bundle, Communication } from '@medplum/fhirtypes';
+import type { Browser, Page } from 'playwright-core';
+import { demoRegion } from '../../profiles/index.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
+import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-messages-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('console: messages between dispatch and a hospital, in Chromium', () => {
+  const hospital = demoRegion({ hospitals: 1 }).hospitals[0]?.organization;
+  let server: ServeProcess;
+  let browser: Browser;
+  let dispatch: Page;
+  let ward: Page;
+  let pageErrors: string[][] = [];
+
+  before(async () => {
+    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(seeded.status, 0, seeded.stderr);
+    server = await startServe({ DATA_DIR: dataDir });
+    browser = await launchChromium();
+    const pages = await Promise.all([consolePage(browser), consolePage(browser)]);
+    [dispatch, ward] = pages.map((p) => p.page) as [Page, Page];
+    pageErrors = pages.map((p) => p.errors);
+    await ward.goto(`${server.base}/console/?lang=fr#/hospital/${hospital?.id}`);
+    await ward.locator('.conversation form').waitFor({ timeout: 10_000 });
+    await dispatch.goto(`${server.base}/console/?lang=fr#/dispatch`);
+    await dispatch.locator(`[data-hospital="${hospital?.id}"] button`).click();
+  });
+  after(async () => {
+    await browser?.close();
+    if (server) assert.equal(await stopServe(server), 0);
+    assert.deepEqual(pageErrors.flat(), [], 'no script error in the pages');
+  });
+
+  it("delivers dispatch's message to the hospital's screen, live, as a Communication", async () => {
+    await dispatch.fill('.conversation input[name="about"]', 'homme 58 ans, douleur thoracique');
+    await dispatch.fill('.conversation textarea[name="text"]', 'Arrivée estimée dans 20 minutes, USIC demandée.');
+    await dispatch.click('.conversation button[type="submit"]');
+    const received = ward.locator('.messages li.theirs', { hasText: 'Arrivée estimée dans 20 minutes' });
+    await received.waitFor({ timeout: 3000 });
+    assert.match((await received.locator('.message-meta').textContent()) ?? '', /SAMU — régulation.*homme 58 ans/);
+
+    const bundle = (await (await fetch(`${server.base}/fhir/Communication?recipient=Organization/${hospital?.id}`)).json()) as Bundle<Communication>;
+    const [communication] = (bundle.entry ?? []).map((e) => e.resource as Communication);
+    assert.equal(communication?.sender?.display, 'SAMU — régulation');
+    assert.equal(communication?.about?.[0]?.display, 'homme 58 ans, douleur thoracique');
+    assert.equal(communication?.payload?.[0]?.contentString, 'Arrivée estimée dans 20 minutes, USIC demandée.');
+    await screenshot(ward, 'console-hospital-messages');
+  });
+
+  it("brings the hospital's answer back to dispatch", async () => {
+    await ward.fill('.conversation textarea[name="text"]', 'Box 3 prêt, cardiologue prévenu.');
+    await ward.click('.conversation button[type="submit"]');
+    await dispatch.locator('.messages li.theirs', { hasText: 'Box 3 prêt' }).waitFor({ timeout: 3000 });
+    assert.equal(await dispatch.locator('.messages li').count(), 2);
+    await screenshot(dispatch, 'console-dispatch-messages');
+  });
+});
