@@ -6,7 +6,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Dispatch } from './dispatch/Dispatch.tsx';
 import { labels, lang } from './labels.ts';
-import { HospitalInbox } from './messages/HospitalInbox.tsx';
+import { HospitalView } from './hospital/HospitalView.tsx';
 import { RoomView } from './room/RoomView.tsx';
 import { OperatingRooms } from './rooms/OperatingRooms.tsx';
 import './style.css';
@@ -40,7 +40,7 @@ function App() {
       <main>
         {view.name === 'dispatch' ? <Dispatch />
           : view.name === 'room' ? <RoomView key={view.id} roomId={view.id} />
-          : view.name === 'hospital' ? <HospitalInbox key={view.id} hospitalId={view.id} />
+          : view.name === 'hospital' ? <HospitalView key={view.id} hospitalId={view.id} />
           : <OperatingRooms />}
       </main>
     </>

@@ -2,7 +2,6 @@
 // seeded demo region: the search through $find-available-beds lists and maps the hospital with
 // its free beds, and an HL7 A01 admitting a patient into a free bed lowers the count on screen.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { connectMllp } from '../../hl7-bridge/index.ts';
 import { BED_STATUS, demoRegion } from '../../profiles/index.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { ackOf, adt } from '../support/hl7.ts';
-import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-dispatch-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -29,10 +28,7 @@ describe('console: dispatch, in Chromium', () => {
   const shownFreeBeds = async (): Promise<string | null> => page.locator(`[data-hospital="${hospital?.organization.id}"] .free-beds`).textContent({ timeout: 10_000 });
 
   before(async () => {
-    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
+    seedDemo(dataDir);
     server = await startServe({ DATA_DIR: dataDir });
     browser = await launchChromium();
     ({ page, errors } = await consolePage(browser));
@@ -61,6 +57,21 @@ describe('console: dispatch, in Chromium', () => {
     assert.equal(ack.code, 'AA', ack.err);
     await page.locator(`[data-hospital="${hospital?.organization.id}"] .free-beds`, { hasText: `${freeBeds.length - 1} / ` }).waitFor({ timeout: 5000 });
     await screenshot(page, 'console-dispatch-after-admission');
+  });
+
+  it("shows the admission in the hospital's ward occupancy over the day", async () => {
+    const ward = freeBeds[0]?.partOf?.reference?.replace(/^Location\//, '') as string;
+    const beds = hospital?.beds.filter((b) => b.partOf?.reference === `Location/${ward}`) ?? [];
+    const occupied = beds.filter((b) => b.operationalStatus?.code === BED_STATUS.occupied).length;
+    const hospitalPage = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await hospitalPage.goto(`${server.base}/console/?lang=fr#/hospital/${hospital?.organization.id}`);
+    const row = hospitalPage.locator(`.occupancy tr[data-ward="${ward}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(await row.locator('.occupied-now').textContent(), `${occupied + 1} / ${beds.length}`);
+    assert.equal(await row.locator('.occupancy-range').textContent(), `${occupied}–${occupied + 1}`, 'before and after the admission, from the history');
+    assert.equal(await hospitalPage.locator('.occupancy tbody tr').count(), hospital?.wards.length);
+    await screenshot(hospitalPage, 'console-hospital-occupancy');
+    await hospitalPage.close();
   });
 
   it('searches by specialty and radius', async () => {

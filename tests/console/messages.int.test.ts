@@ -2,7 +2,6 @@
 // `passerelle serve` on the demo region: what dispatch writes about a patient on the way appears
 // on the hospital's screen, live, as a FHIR Communication; the hospital's answer comes back.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import type { Bundle, Communication } from '@medplum/fhirtypes';
 import type { Browser, Page } from 'playwright-core';
 import { demoRegion } from '../../profiles/index.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-messages-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -25,10 +24,7 @@ describe('console: messages between dispatch and a hospital, in Chromium', () =>
   let pageErrors: string[][] = [];
 
   before(async () => {
-    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
+    seedDemo(dataDir);
     server = await startServe({ DATA_DIR: dataDir });
     browser = await launchChromium();
     const pages = await Promise.all([consolePage(browser), consolePage(browser)]);

@@ -2,7 +2,6 @@
 // seeded demo region: the seeded rooms and their equipment are listed with status in words, and
 // a STATUS sent over OpenIGTLink changes the device's status on screen within a second.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -13,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encodeMessage, timestampFromMillis } from '../../igtlink/index.ts';
 import { demoRegion } from '../../profiles/index.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-console-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -36,10 +35,7 @@ describe('console: operating rooms, in Chromium', () => {
   const trackerStatus = (): Promise<string | null> => page.locator(`[data-room="${room}"] .device`, { hasText: 'NAV-Tracker' }).locator('.device-status').textContent({ timeout: 5000 });
 
   before(async () => {
-    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
+    seedDemo(dataDir);
     server = await startServe({ DATA_DIR: dataDir, IGTL_ROOM_MAP: `name:NAV=${room}` });
     browser = await launchChromium();
     ({ page, errors } = await consolePage(browser));

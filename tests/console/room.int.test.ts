@@ -3,7 +3,6 @@
 // canvas changes, the position is written out), an IMAGE appears as a thumbnail served by
 // WADO-RS, and a STATUS enters the room's history with the device's clock.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -14,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { encodeMessage, timestampFromMillis, type IgtlContent, type Matrix34 } from '../../igtlink/index.ts';
 import { demoRegion } from '../../profiles/index.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-room-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -36,10 +35,7 @@ describe('console: one operating room, in Chromium', () => {
   const canvas = (): Promise<Buffer> => page.locator('.tool-scene canvas').screenshot();
 
   before(async () => {
-    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
+    seedDemo(dataDir);
     server = await startServe({ DATA_DIR: dataDir, IGTL_ROOM_MAP: `name:NAV=${room?.id}` });
     browser = await launchChromium();
     ({ page, errors } = await consolePage(browser));

@@ -4,7 +4,6 @@
 // the /events stream, and its IMAGE is a DICOM instance of the patient's procedure in that
 // room, found by QIDO, fetched by WADO with its pixels intact, and reflected in the ImagingStudy.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import WebSocket from 'ws';
 import { derivedUid } from '../../igtlink/index.ts';
 import { demoRegion } from '../../profiles/index.ts';
 import { runNavigationSystem } from '../support/igtl-navigation.ts';
-import { startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
+import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const SECONDS = 1_796_288_400; // 2026-12-03T09:00:00Z, the device clock of every message
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-igtl-'));
@@ -46,10 +45,7 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
   };
 
   before(async () => {
-    const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', '1'], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
+    seedDemo(dataDir);
     server = await startServe({ DATA_DIR: dataDir, IGTL_ROOM_MAP: `name:NAV=${room}`, IGTL_IMAGE_INTERVAL_MS: '0' });
     patient = await fhir<Patient>('Patient', { method: 'POST', body: JSON.stringify({
       resourceType: 'Patient', identifier: [{ system: 'urn:oid:1.2.250.1.213.1.4.8', value: '2840512345678' }], name: [{ family: 'Lefèvre', given: ['Zoé'] }], gender: 'female', birthDate: '1984-05-12',

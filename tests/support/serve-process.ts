@@ -1,5 +1,5 @@
 /** The real `passerelle serve` process for tests: started on free ports, its JSON log lines kept. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 
@@ -64,4 +64,12 @@ export async function stopServe(running: ServeProcess): Promise<number | null> {
   running.child.kill('SIGTERM');
   const [code] = await closed;
   return code as number | null;
+}
+
+/** `passerelle seed --demo --hospitals <n>` into the PGlite database of `dataDir`. */
+export function seedDemo(dataDir: string, hospitals = 1): void {
+  const seeded = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'server/main.ts', 'seed', '--demo', '--hospitals', String(hospitals)], {
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
+  });
+  if (seeded.status !== 0) throw new Error(`seeding the demo region failed: ${seeded.stderr}`);
 }

@@ -11,7 +11,7 @@
  * in CI a missing directory is a failure, never a skip.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, inDaemonDir, requireBinary } from './daemon.ts';
@@ -217,7 +217,13 @@ export async function startSlapd(options: SlapdOptions): Promise<Slapd> {
       groupSearchBase: `ou=groups,${BASE_DN}`,
       startupMs,
       suspend() {
-        process.kill(slapdPid(), 'SIGSTOP');
+        const pid = slapdPid();
+        process.kill(pid, 'SIGSTOP');
+        // kill() returns before every thread has stopped: a worker still running on another core
+        // could answer one more request. Wait (up to 2 s) until each thread is in state T.
+        const stopped = (): boolean => readdirSync(`/proc/${pid}/task`).every((task) => /^\d+ \(.*\) [Tt] /.test(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8')));
+        const deadline = Date.now() + 2000;
+        while (!stopped() && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
       },
       resume() {
         process.kill(slapdPid(), 'SIGCONT');
