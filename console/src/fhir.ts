@@ -1,8 +1,10 @@
 /**
- * Reading Passerelle's FHIR R4 API from the browser (same origin, so a session's credentials go
- * with every call): searches followed through their `next` links.
+ * Reading Passerelle's FHIR R4 API from the browser (with the session's token, session.ts):
+ * searches followed through their `next` links.
  * @see https://hl7.org/fhir/R4/http.html#search
  */
+import { apiFetch } from './session.ts';
+
 export interface Resource {
   resourceType: string;
   id?: string;
@@ -19,7 +21,7 @@ export async function searchAll<T extends Resource>(query: string): Promise<T[]>
   const found: T[] = [];
   let url: string | undefined = `/fhir/${query}`;
   while (url) {
-    const response: Response = await fetch(url, { headers: { accept: 'application/fhir+json' } });
+    const response: Response = await apiFetch(url, { headers: { accept: 'application/fhir+json' } });
     if (!response.ok) throw new FhirError(`${response.status} ${response.statusText}`);
     const bundle = (await response.json()) as Bundle;
     for (const entry of bundle.entry ?? []) if (entry.resource) found.push(entry.resource as T);

@@ -3,6 +3,8 @@
  * live events of the bridges (poses, device status). Reconnects with a growing pause, and says
  * whether it is connected so the screen can show when what it shows may be stale.
  */
+import { currentSession } from './session.ts';
+
 export interface LiveMessage {
   event: string;
   resourceType?: string;
@@ -18,7 +20,11 @@ export function followEvents(filter: URLSearchParams, onMessage: (message: LiveM
   let timer: ReturnType<typeof setTimeout> | undefined;
   const connect = (): void => {
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    socket = new WebSocket(`${scheme}://${window.location.host}/events?${filter}`);
+    // A browser cannot set headers on a WebSocket: the token goes as `access_token`.
+    const token = currentSession()?.token;
+    const query = new URLSearchParams(filter);
+    if (token) query.set('access_token', token);
+    socket = new WebSocket(`${scheme}://${window.location.host}/events?${query}`);
     socket.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as LiveMessage;
       if (message.event === 'open') {

@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { searchAll } from '../fhir.ts';
 import { labels, specialtyLabel } from '../labels.ts';
+import { apiFetch } from '../session.ts';
 import { followEvents } from '../live.ts';
 import { Conversation } from '../messages/Conversation.tsx';
 import { BedMap } from './BedMap.tsx';
@@ -29,7 +30,7 @@ export function Dispatch() {
 
   const search = useCallback(async (asked: BedQuery) => {
     try {
-      const response = await fetch(bedsUrl(asked), { headers: { accept: 'application/fhir+json' } });
+      const response = await apiFetch(bedsUrl(asked), { headers: { accept: 'application/fhir+json' } });
       if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
       // An older answer arriving after a newer question is not shown.
       if (latest.current === asked) setHospitals(hospitalsOf(await response.json()));
@@ -42,9 +43,11 @@ export function Dispatch() {
   useEffect(() => void search(query), [query, search]);
 
   useEffect(() => {
+    // The server's CodeSystem when the role may read it (samu-dispatch may not), else the console's own list.
+    const known = Object.keys(labels.specialties);
     searchAll<{ resourceType: string; concept?: { code: string }[] }>(`CodeSystem?url=${encodeURIComponent(SPECIALTY_SYSTEM)}`).then(
-      ([system]) => setSpecialties((system?.concept ?? []).map((c) => c.code)),
-      () => setSpecialties([]),
+      ([system]) => setSpecialties(system?.concept?.length ? system.concept.map((c) => c.code) : known),
+      () => setSpecialties(known),
     );
     let pending: ReturnType<typeof setTimeout> | undefined;
     const stop = followEvents(new URLSearchParams({ type: 'Observation' }), (message) => {

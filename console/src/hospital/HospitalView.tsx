@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { labels } from '../labels.ts';
+import { apiFetch } from '../session.ts';
 import { followEvents } from '../live.ts';
 import { Conversation } from '../messages/Conversation.tsx';
 import { WardOccupancyTable } from './WardOccupancy.tsx';
@@ -26,7 +27,7 @@ export function HospitalView({ hospitalId }: { hospitalId: string }) {
   const [name, setName] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
-    fetch(`/fhir/Organization/${encodeURIComponent(hospitalId)}`, { headers: { accept: 'application/fhir+json' } })
+    apiFetch(`/fhir/Organization/${encodeURIComponent(hospitalId)}`, { headers: { accept: 'application/fhir+json' } })
       .then(async (response) => {
         if (!response.ok) throw new Error(response.status === 404 ? labels.noSuchHospital : `${response.status}`);
         setName(((await response.json()) as { name?: string }).name ?? hospitalId);

@@ -5,6 +5,7 @@
  * @see https://hl7.org/fhir/R4/communication.html
  */
 import { searchAll, type Resource } from '../fhir.ts';
+import { apiFetch } from '../session.ts';
 
 /** Dispatch speaks as the SAMU's regulation centre; it has no Organization of its own in the model yet. */
 export const DISPATCH = { display: 'SAMU — régulation' };
@@ -58,7 +59,7 @@ export function message(options: { hospital: { id: string; name: string }; fromH
 }
 
 export async function send(communication: Communication): Promise<Communication> {
-  const response = await fetch('/fhir/Communication', {
+  const response = await apiFetch('/fhir/Communication', {
     method: 'POST',
     headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
     body: JSON.stringify(communication),

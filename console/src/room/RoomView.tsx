@@ -5,6 +5,8 @@
  */
 import { useEffect, useState } from 'react';
 import { searchAll } from '../fhir.ts';
+import { apiFetch } from '../session.ts';
+import { AuthorizedImage } from './AuthorizedImage.tsx';
 import { labels } from '../labels.ts';
 import { followEvents, type LiveMessage } from '../live.ts';
 import { DeviceStatus } from '../rooms/DeviceStatus.tsx';
@@ -26,7 +28,7 @@ const time = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleT
 
 /** The images of the room: those of the studies the OpenIGTLink bridge made for it (StudyID = the room). */
 async function roomImages(room: string): Promise<Image[]> {
-  const response = await fetch(`/dicomweb/instances?StudyID=${encodeURIComponent(room.slice(0, 16))}&limit=24`, { headers: { accept: 'application/dicom+json' } });
+  const response = await apiFetch(`/dicomweb/instances?StudyID=${encodeURIComponent(room.slice(0, 16))}&limit=24`, { headers: { accept: 'application/dicom+json' } });
   if (!response.ok) return [];
   const found = (await response.json()) as Record<string, { Value?: unknown[] }>[];
   return found.map((a) => ({ study: uid(a, '0020000D'), series: uid(a, '0020000E'), instance: uid(a, '00080018') })).reverse();
@@ -137,7 +139,7 @@ export function RoomView({ roomId }: { roomId: string }) {
                 const path = `/dicomweb/studies/${image.study}/series/${image.series}/instances/${image.instance}`;
                 return (
                   <a key={image.instance} href={`${path}/rendered`} target="_blank" rel="noreferrer">
-                    <img src={`${path}/thumbnail`} alt={labels.imageOf} width={96} height={96} data-instance={image.instance} />
+                    <AuthorizedImage src={`${path}/thumbnail`} alt={labels.imageOf} size={96} instance={image.instance} />
                   </a>
                 );
               })}
