@@ -29,3 +29,10 @@ export async function searchAll<T extends Resource>(query: string): Promise<T[]>
   }
   return found;
 }
+
+/** How many resources a search matches (`_summary=count`). */
+export async function countOf(query: string): Promise<number> {
+  const response = await apiFetch(`/fhir/${query}${query.includes('?') ? '&' : '?'}_summary=count`, { headers: { accept: 'application/fhir+json' } });
+  if (!response.ok) throw new FhirError(`${response.status} ${response.statusText}`);
+  return ((await response.json()) as { total?: number }).total ?? 0;
+}

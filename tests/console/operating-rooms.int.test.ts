@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { connectMllp } from '../../hl7-bridge/index.ts';
 import { encodeMessage, timestampFromMillis } from '../../igtlink/index.ts';
 import { demoRegion } from '../../profiles/index.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
+import { ackOf } from '../support/hl7.ts';
 import { seedDemo, startServe, stopServe, type ServeProcess } from '../support/serve-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-console-'));
@@ -70,6 +72,26 @@ describe('console: operating rooms, in Chromium', () => {
     assert.ok(Date.now() - sent <= 1000);
     assert.match((await trackerStatus()) ?? '', /hors service/);
     await screenshot(page, 'console-device-status');
+  });
+
+  it('shows the procedure booked over HL7 v2 (SIU^S12) as under way in its room', async () => {
+    const stamp = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
+    const finess = hospital?.organization.identifier?.[0]?.value as string;
+    const booking = [
+      `MSH|^~\\&|EHR|HOSP|PASSERELLE|HOSP|${stamp(Date.now())}||SIU^S12^SIU_S12|OR-1|P|2.5.1|||||FRA|UNICODE UTF-8`,
+      'SCH|PL100^EHR|FI200^OR||||SURG^Surgery^L|ROUTINE^Routine',
+      'PID|1||R001^^^HOSP&1.2.250.1.999.1&ISO^PI||Dupont^Amélie||19800101|F',
+      'RGS|1|A',
+      `AIS|1|A|0DTJ4ZZ^Appendectomy^ICD10PCS|${stamp(Date.now() - 30 * 60_000)}|||120|min`,
+      `AIL|1|A|^${room.split('-').at(-1)}^^HOSP&${finess}&M`,
+    ].join('\r') + '\r';
+    const client = await connectMllp({ host: '127.0.0.1', port: server.mllpPort });
+    const ack = ackOf(await client.send(Buffer.from(booking)));
+    await client.close();
+    assert.equal(ack.code, 'AA', ack.err);
+    const line = page.locator(`[data-room="${room}"] .procedure`);
+    await line.filter({ hasText: 'En cours: Appendectomy' }).waitFor({ timeout: 3000 });
+    assert.ok(!(await line.textContent())?.includes('Amélie'), 'no patient name on the supervision screen');
   });
 
   it('speaks English when asked', async () => {

@@ -7,7 +7,27 @@ import { searchAll } from '../fhir.ts';
 import { labels } from '../labels.ts';
 import { followEvents } from '../live.ts';
 import { DeviceStatus } from './DeviceStatus.tsx';
-import { deviceLabel, OPERATING_ROOM_QUERY, withDevice, withLocation, type Device, type Location, type Room } from './model.ts';
+import { loadProcedure, procedureLabel, type RoomProcedure } from './procedure.ts';
+import { deviceLabel, locationsOf, OPERATING_ROOM_QUERY, withDevice, withLocation, type Device, type Location, type Room } from './model.ts';
+
+const clock = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false }) : '');
+
+function ProcedureLine({ procedure }: { procedure: RoomProcedure | undefined }) {
+  if (!procedure) return null;
+  const { current, next, encounterInProgress } = procedure;
+  return (
+    <p className="procedure">
+      {current ? (
+        <>{labels.underWay}: <strong>{procedureLabel(current)}</strong> ({clock(current.start)}–{clock(current.end)})</>
+      ) : next ? (
+        <>{labels.nextProcedure}: <strong>{procedureLabel(next)}</strong> ({clock(next.start)})</>
+      ) : (
+        labels.noProcedure
+      )}
+      {encounterInProgress ? ` · ${labels.patientInRoom}` : ''}
+    </p>
+  );
+}
 
 async function loadRooms(): Promise<Room[]> {
   const locations = (await searchAll<Location>(OPERATING_ROOM_QUERY)).sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '', undefined, { numeric: true }));
@@ -15,6 +35,7 @@ async function loadRooms(): Promise<Room[]> {
     locations.map(async (location) => ({
       location,
       devices: (await searchAll<Device>(`Device?location=Location/${location.id}&_count=200`)).sort((a, b) => deviceLabel(a).localeCompare(deviceLabel(b))),
+      procedure: await loadProcedure(location.id as string).catch(() => undefined),
     })),
   );
 }
@@ -27,10 +48,15 @@ export function OperatingRooms() {
   useEffect(() => {
     let cancelled = false;
     loadRooms().then((loaded) => !cancelled && setRooms(loaded), (err: unknown) => setError(String(err)));
-    // Devices and rooms only: poses come many times a second and are for the room's 3D view.
-    const stop = followEvents(new URLSearchParams({ type: 'Device,Location' }), (message) => {
+    // Not poses: they come many times a second and are for the room's 3D view.
+    const stop = followEvents(new URLSearchParams({ type: 'Device,Location,Appointment,Encounter' }), (message) => {
       const resource = message.resource;
       if (message.event !== 'change' || !resource) return;
+      if (resource.resourceType === 'Appointment' || resource.resourceType === 'Encounter') {
+        // A booking or a stay in a room: that room's procedure is read again.
+        for (const room of locationsOf(resource)) void loadProcedure(room).then((procedure) => setRooms((current) => current?.map((r) => (r.location.id === room ? { ...r, procedure } : r))));
+        return;
+      }
       const deleted = message.interaction === 'delete';
       if (resource.resourceType === 'Device') setRooms((current) => current && withDevice(current, resource as unknown as Device, deleted));
       if (resource.resourceType === 'Location' && !deleted) setRooms((current) => current && withLocation(current, resource as unknown as Location));
@@ -50,12 +76,13 @@ export function OperatingRooms() {
       </h2>
       {rooms.length === 0 && <p>{labels.noRooms}</p>}
       <ul className="rooms">
-        {rooms.map(({ location, devices }) => (
+        {rooms.map(({ location, devices, procedure }) => (
           <li key={location.id} className="room" data-room={location.id}>
             <h3><a href={`#/room/${location.id}`}>{location.name ?? location.id}</a></h3>
             <p>
               {labels.roomStatus}: <strong>{labels.roomOccupancy[location.operationalStatus?.code ?? ''] ?? location.operationalStatus?.display ?? '—'}</strong>
             </p>
+            <ProcedureLine procedure={procedure} />
             <h4>{labels.equipment}</h4>
             {devices.length === 0 && <p>{labels.noEquipment}</p>}
             <ul className="devices">

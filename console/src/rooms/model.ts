@@ -1,5 +1,6 @@
 /** What the operating-room list shows, and how a change from the stream updates it. */
 import type { Resource } from '../fhir.ts';
+import type { RoomProcedure } from './procedure.ts';
 
 export interface Coding {
   system?: string;
@@ -27,6 +28,7 @@ export interface Device extends Resource {
 export interface Room {
   location: Location;
   devices: Device[];
+  procedure?: RoomProcedure;
 }
 
 /** The operating-room type of the model (HL7 v2 table 0260, O). */
@@ -53,4 +55,13 @@ export function withDevice(rooms: Room[], device: Device, deleted: boolean): Roo
 /** The rooms with a room's Location updated. */
 export function withLocation(rooms: Room[], location: Location): Room[] {
   return rooms.map((room) => (room.location.id === location.id ? { ...room, location } : room));
+}
+
+/** The Locations an Appointment (its participants) or an Encounter (its locations) is at. */
+export function locationsOf(resource: { resourceType: string; [key: string]: unknown }): string[] {
+  const references =
+    resource.resourceType === 'Appointment' ? ((resource.participant as { actor?: { reference?: string } }[] | undefined) ?? []).map((p) => p.actor?.reference)
+    : resource.resourceType === 'Encounter' ? ((resource.location as { location?: { reference?: string } }[] | undefined) ?? []).map((l) => l.location?.reference)
+    : [];
+  return references.filter((r): r is string => r?.startsWith('Location/') === true).map((r) => r.slice('Location/'.length));
 }
