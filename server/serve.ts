@@ -48,6 +48,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const pipeline = createHl7Pipeline(db, { profiles, hooks, logger, config });
   const auth = config.auth && createAuth(db, config.auth, { profiles, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) });
   const registry = new ProfileRegistry(profiles);
+  const dicomDir = join(config.dataDir, 'dicom');
   const router = createFhirRouter({
     db, logger, profiles: registry, hooks, operations: hospitalOperations, softwareVersion: VERSION,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
@@ -59,7 +60,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
   const app = createApp({
     db, logger, metrics, profiles, hooks, router, operations: hospitalOperations, maxBodyBytes: config.maxBodyBytes, publicUrl: config.publicUrl,
     hl7: { pipeline, maxMessageBytes: config.hl7.maxMessageBytes },
-    dicomweb: { dicomDir: join(config.dataDir, 'dicom'), maxRequestBytes: config.dicomweb.maxRequestBytes },
+    dicomweb: { dicomDir, maxRequestBytes: config.dicomweb.maxRequestBytes },
     openehr: { systemId: config.openehrSystemId },
     exportRouter: bulkExport.router,
     ...(auth ? { auth } : {}),
@@ -83,11 +84,13 @@ export async function serve(config: Config, logger: Logger): Promise<RunningServ
       onError: (err) => logger.error({ error: safeError(err) }, 'an AuditEvent could not be written'),
     });
     mllp = config.mllpPort === 0 ? undefined : await startMllp(pipeline, config, logger, guard);
+    // OpenIGTLink images go into the same DICOM store as STOW-RS (the same files, index and ImagingStudy).
+    const repository = new Repository(db, registry, { hooks });
     const storeDicom = internalStore({
-      db, files: new DicomFileStore(join(config.dataDir, 'dicom')), repositoryIn: (tx) => new Repository(db, registry, { hooks, tx }),
-      repository: new Repository(db, registry, { hooks }), endpointAddress: `${config.publicUrl ?? ownUrl(config.host, port)}/dicomweb`,
+      db, files: new DicomFileStore(dicomDir), repositoryIn: (tx) => new Repository(db, registry, { hooks, tx }),
+      repository, endpointAddress: `${config.publicUrl ?? ownUrl(config.host, port)}/dicomweb`,
     });
-    igtl = await startIgtl({ config, logger, metrics, repository: new Repository(db, registry, { hooks }), storeDicom, live: events.stream });
+    igtl = await startIgtl({ config, logger, metrics, repository, storeDicom, live: events.stream });
   } catch (err) {
     server.close();
     await mllp?.close(0);
