@@ -36,6 +36,12 @@ export const SYSTEM = {
 } as const;
 
 /** Code systems Passerelle defines (see `profiles/terminology.ts` for them as CodeSystem resources). */
+/**
+ * Passerelle as the writer of the DICOM files it makes (File Meta Information, PS3.10 7.1): the
+ * implementation class UID is a 2.25 UUID-derived UID (PS3.5 B.2), fixed for the product.
+ */
+export const DICOM_IMPLEMENTATION = { classUid: '2.25.274532803173187807090701749403288871565', versionName: 'PASSERELLE' } as const;
+
 export const PASSERELLE_SYSTEM = {
   specialty: `${BASE}/CodeSystem/specialty`,
   bedAvailability: `${BASE}/CodeSystem/bed-availability`,

@@ -9,7 +9,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part15/chapter_E.html
  */
 import type { DcmjsDataset, DcmjsElement } from 'dcmjs';
-import { assigningAuthoritySystem } from '../../profiles/index.ts';
+import { assigningAuthoritySystem, DICOM_IMPLEMENTATION } from '../../profiles/index.ts';
 import { patientIdentity, type Pseudonymizer } from '../pseudonyms.ts';
 import { applyAction, type ActionContext } from './actions.ts';
 import { methodsUsed, resolveOptions, type DicomAnonymizeOptions, type SafePrivateTag } from './options.ts';
@@ -51,9 +51,6 @@ const TAG = {
   ImplementationVersionName: '00020013',
 } as const;
 
-/** Passerelle as the writer of the file (a 2.25 UUID-derived UID, PS3.5 B.2). */
-const IMPLEMENTATION_CLASS_UID = '2.25.274532803173187807090701749403288871565';
-const IMPLEMENTATION_VERSION_NAME = 'PASSERELLE';
 /** File meta elements that name the sending and receiving devices, or carry private data. */
 const META_REMOVED = new Set(['00020016', '00020017', '00020018', '00020100', '00020102']);
 
@@ -214,8 +211,8 @@ function anonymizedMeta(meta: DcmjsDataset, sopInstanceUID: string): DcmjsDatase
     if (!META_REMOVED.has(tag.toUpperCase()) && tag.toUpperCase() !== '00020000') out[tag] = element;
   }
   out[TAG.MediaStorageSOPInstanceUID] = { vr: 'UI', Value: [sopInstanceUID] };
-  out[TAG.ImplementationClassUID] = { vr: 'UI', Value: [IMPLEMENTATION_CLASS_UID] };
-  out[TAG.ImplementationVersionName] = { vr: 'SH', Value: [IMPLEMENTATION_VERSION_NAME] };
+  out[TAG.ImplementationClassUID] = { vr: 'UI', Value: [DICOM_IMPLEMENTATION.classUid] };
+  out[TAG.ImplementationVersionName] = { vr: 'SH', Value: [DICOM_IMPLEMENTATION.versionName] };
   return out;
 }
 

@@ -8,6 +8,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_A.6.html (US)
  */
 import dcmjs, { type DcmjsDataset } from 'dcmjs';
+import { DICOM_IMPLEMENTATION } from '../../profiles/index.ts';
 import type { ImageContent, Vec3 } from '../codec/index.ts';
 import { dicomPixels, type DicomPixels } from './dicom-pixels.ts';
 
@@ -19,8 +20,6 @@ const SOP_CLASS = {
   ultrasound: '1.2.840.10008.5.1.4.1.1.6.1',
 } as const;
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-/** Passerelle as the writer of the file (a 2.25 UUID-derived UID, PS3.5 B.2). */
-const IMPLEMENTATION_CLASS_UID = '2.25.274532803173187807090701749403288871565';
 
 /** Who the image is of, as the room's encounter says. */
 export interface ImagePatient {
@@ -122,8 +121,8 @@ export function dicomImage(image: ImageContent, instance: ImageInstance): Buffer
     '00020002': text('UI', sopClassUid),
     '00020003': text('UI', instance.sopInstanceUid),
     '00020010': text('UI', EXPLICIT_VR_LITTLE_ENDIAN),
-    '00020012': text('UI', IMPLEMENTATION_CLASS_UID),
-    '00020013': text('SH', 'PASSERELLE'),
+    '00020012': text('UI', DICOM_IMPLEMENTATION.classUid),
+    '00020013': text('SH', DICOM_IMPLEMENTATION.versionName),
   };
   const file = new DicomDict(meta);
   file.dict = dataset;
