@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
 import express, { Router, type Request, type Response } from 'express';
-import type { Authenticator } from './authenticate.ts';
+import type { Authenticator, AuthOutcome } from './authenticate.ts';
 import type { TokenService } from './tokens.ts';
 
 const CLIENT_PREFIX = 'client:';
@@ -14,6 +14,39 @@ const CLIENT_PREFIX = 'client:';
 function oauthError(res: Response, status: number, error: string, description: string, challenges?: string[]): void {
   if (challenges) res.set('WWW-Authenticate', challenges);
   res.status(status).set('Cache-Control', 'no-store').json({ error, error_description: description });
+}
+
+/** The token for an authenticated caller, or the failure with `challenges` on a 401. */
+async function answer(res: Response, result: AuthOutcome, challenges: string[], tokens: TokenService): Promise<void> {
+  if (!result.ok) {
+    res.locals.authFailure = result.reason;
+    if (result.retryAfterSeconds !== undefined) res.set('Retry-After', String(result.retryAfterSeconds));
+    if (result.status === 401) oauthError(res, 401, 'invalid_client', result.reason, challenges);
+    else oauthError(res, result.status, result.status === 429 ? 'slow_down' : 'temporarily_unavailable', result.reason);
+    return;
+  }
+  res.locals.caller = { principal: result.principal };
+  if (result.wwwAuthenticate) res.set('WWW-Authenticate', result.wwwAuthenticate);
+  res.set('Cache-Control', 'no-store').json(await tokens.issue(result.principal));
+}
+
+/**
+ * `POST /auth/negotiate`: a bearer token for the browser's Kerberos ticket, for web pages. It
+ * challenges with Negotiate only: a browser with a ticket for this server answers by itself, one
+ * without gets the 401 back quietly (a Basic challenge would open its login box) and the page
+ * offers its own form.
+ */
+async function negotiateToken(req: Request, res: Response, authenticator: Authenticator, tokens: TokenService): Promise<void> {
+  if (!authenticator.methods().includes('Kerberos')) {
+    oauthError(res, 404, 'invalid_request', 'Kerberos single sign-on is not configured on this server');
+    return;
+  }
+  const authorization = req.get('authorization');
+  if (!authorization?.toLowerCase().startsWith('negotiate ')) {
+    oauthError(res, 401, 'invalid_client', 'a Kerberos ticket is required (Negotiate)', ['Negotiate']);
+    return;
+  }
+  await answer(res, await authenticator.authenticate(authorization, req.socket.remoteAddress ?? ''), ['Negotiate'], tokens);
 }
 
 export function tokenRouter(authenticator: Authenticator, tokens: TokenService): Router {
@@ -41,16 +74,15 @@ export function tokenRouter(authenticator: Authenticator, tokens: TokenService):
         return;
       }
       const result = await authenticator.authenticate(authorization, req.socket.remoteAddress ?? '');
-      if (!result.ok) {
-        res.locals.authFailure = result.reason;
-        if (result.retryAfterSeconds !== undefined) res.set('Retry-After', String(result.retryAfterSeconds));
-        if (result.status === 401) oauthError(res, 401, 'invalid_client', result.reason, authenticator.challenges());
-        else oauthError(res, result.status, result.status === 429 ? 'slow_down' : 'temporarily_unavailable', result.reason);
-        return;
-      }
-      res.locals.caller = { principal: result.principal };
-      if (result.wwwAuthenticate) res.set('WWW-Authenticate', result.wwwAuthenticate);
-      res.set('Cache-Control', 'no-store').json(await tokens.issue(result.principal));
+      await answer(res, result, authenticator.challenges(), tokens);
+    } catch (err) {
+      next(err);
+    }
+  });
+  router.post('/negotiate', async (req: Request, res: Response, next) => {
+    res.locals.route = 'POST /auth/negotiate';
+    try {
+      await negotiateToken(req, res, authenticator, tokens);
     } catch (err) {
       next(err);
     }

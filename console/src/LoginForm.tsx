@@ -1,13 +1,30 @@
-/** The directory (LDAP) login, when the server asks for authentication. */
-import { useState, type FormEvent } from 'react';
+/**
+ * Signing in when the server asks for authentication: Kerberos single sign-on first (at once,
+ * unless the user just signed out), the directory (LDAP) login form otherwise.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
 import { labels } from './labels.ts';
-import { logIn, type Session } from './session.ts';
+import { logIn, signedOut, singleSignOn, type Session } from './session.ts';
 
-export function LoginForm({ onSession }: { onSession: (session: Session) => void }) {
+export function LoginForm({ onSession, kerberos }: { onSession: (session: Session) => void; kerberos: boolean }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // 'trying' while the ticket is offered; 'none' when the server has no Kerberos.
+  const [sso, setSso] = useState<'trying' | 'offered' | 'none'>(!kerberos ? 'none' : signedOut() ? 'offered' : 'trying');
+
+  useEffect(() => {
+    if (sso !== 'trying') return;
+    let current = true;
+    const offered = (): void => {
+      if (!current) return;
+      setSso('offered');
+      setError(labels.noTicket);
+    };
+    singleSignOn().then((session) => (session ? current && onSession(session) : offered()), offered);
+    return () => { current = false; };
+  }, [sso, onSession]);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -22,6 +39,7 @@ export function LoginForm({ onSession }: { onSession: (session: Session) => void
     }
   };
 
+  if (sso === 'trying') return <p className="login" role="status">{labels.signingInWithTicket}</p>;
   return (
     <form className="login" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
       <h2 id="login-title">{labels.login}</h2>
@@ -29,6 +47,7 @@ export function LoginForm({ onSession }: { onSession: (session: Session) => void
       <label>{labels.password} <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} /></label>
       {error && <p role="alert">{error}</p>}
       <button type="submit" disabled={busy}>{labels.signIn}</button>
+      {sso === 'offered' && <button type="button" className="sso" disabled={busy} onClick={() => { setError(undefined); setSso('trying'); }}>{labels.signInWithTicket}</button>}
     </form>
   );
 }

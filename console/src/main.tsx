@@ -7,7 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { Dispatch } from './dispatch/Dispatch.tsx';
 import { labels, lang } from './labels.ts';
 import { LoginForm } from './LoginForm.tsx';
-import { currentSession, logOut, needsLogin, viewsFor, type Session } from './session.ts';
+import { currentSession, loginWanted, logOut, viewsFor, type Session } from './session.ts';
 import { HospitalView } from './hospital/HospitalView.tsx';
 import { RoomView } from './room/RoomView.tsx';
 import { OperatingRooms } from './rooms/OperatingRooms.tsx';
@@ -32,14 +32,14 @@ function allowedView(view: View, views: ('rooms' | 'dispatch')[]): View {
 function App() {
   const [view, setView] = useState<View>(viewOf(window.location.hash));
   const [session, setSession] = useState<Session | undefined>(currentSession());
-  const [login, setLogin] = useState<'unknown' | 'needed' | 'done'>('unknown');
+  const [login, setLogin] = useState<'unknown' | { kerberos: boolean } | 'done'>('unknown');
   useEffect(() => {
     const follow = (): void => setView(viewOf(window.location.hash));
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   useEffect(() => {
-    needsLogin().then((needed) => setLogin(needed ? 'needed' : 'done'), () => setLogin('done'));
+    loginWanted().then((wanted) => setLogin(wanted ?? 'done'), () => setLogin('done'));
   }, [session]);
 
   const views = viewsFor(session);
@@ -64,7 +64,7 @@ function App() {
       </header>
       <main>
         {login === 'unknown' ? <p>{labels.loading}</p>
-          : login === 'needed' ? <LoginForm onSession={setSession} />
+          : login !== 'done' ? <LoginForm onSession={setSession} kerberos={login.kerberos} />
           : shown.name === 'dispatch' ? <Dispatch />
           : shown.name === 'room' ? <RoomView key={shown.id} roomId={shown.id} />
           : shown.name === 'hospital' ? <HospitalView key={shown.id} hospitalId={shown.id} />

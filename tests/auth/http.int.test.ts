@@ -109,6 +109,13 @@ describe('authentication, roles and audit over HTTP (real slapd)', () => {
     assert.equal((await get('/fhir/metadata')).status, 200, 'the CapabilityStatement stays public');
   });
 
+  it('says single sign-on is not configured when there is no Kerberos service', async () => {
+    const res = await fetch(`${base}/auth/negotiate`, { method: 'POST' });
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('www-authenticate'), null, 'no challenge the server could not honour');
+    assert.match(((await res.json()) as { error_description: string }).error_description, /Kerberos single sign-on is not configured/);
+  });
+
   it('lets a clinician in with LDAP credentials, and refuses a wrong password', async () => {
     const res = await get('/fhir/Patient', as('alice'));
     assert.equal(res.status, 200);

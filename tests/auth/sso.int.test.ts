@@ -101,4 +101,27 @@ describe('Kerberos single sign-on over HTTP (real KDC and slapd)', () => {
     const res = await fetch(`${base}/fhir/Patient`, { headers: { authorization: `Negotiate ${await kdc.clientToken(cache, SERVICE)}` } });
     assert.equal(res.status, 403, 'authenticated, but no role');
   });
+
+  it('gives web pages a token for the ticket at /auth/negotiate, challenging with Negotiate only', async () => {
+    const bare = await fetch(`${base}/auth/negotiate`, { method: 'POST' });
+    assert.equal(bare.status, 401);
+    assert.equal(bare.headers.get('www-authenticate'), 'Negotiate', 'no Basic challenge: a browser without a ticket opens no login box');
+    const basic = await fetch(`${base}/auth/negotiate`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` } });
+    assert.equal(basic.status, 401, 'a password is for /auth/token, not here');
+    const forged = await fetch(`${base}/auth/negotiate`, { method: 'POST', headers: { authorization: 'Negotiate YIIBmQYGKwYBBQUCoIIBjTCCAYmgMDAu' } });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.headers.get('www-authenticate'), 'Negotiate');
+
+    const cache = kdc.ccachePath('alice-page');
+    await kdc.kinit('alice', 'alice-pw', cache);
+    const client = await kdc.clientContext(cache, SERVICE);
+    const res = await fetch(`${base}/auth/negotiate`, { method: 'POST', headers: { authorization: `Negotiate ${client.token}` } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const mutual = /^Negotiate (\S+)$/.exec(res.headers.get('www-authenticate') ?? '');
+    assert.equal(await client.verifyResponse(mutual?.[1] ?? ''), true, 'the server authenticates itself back');
+    const { access_token: token, token_type: type } = (await res.json()) as { access_token: string; token_type: string };
+    assert.equal(type, 'Bearer');
+    assert.equal((await fetch(`${base}/fhir/Patient`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  });
 });

@@ -10,13 +10,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS_DIR = process.env.TEST_ARTIFACTS_DIR ?? join(import.meta.dirname, '..', '..', 'data', 'test-artifacts');
 
-export async function launchChromium(): Promise<Browser> {
+/** `env` and `args` add to the browser's environment and flags (e.g. a Kerberos ticket cache and the servers it may be offered to). */
+export async function launchChromium(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the console's tests run in Debian's chromium (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     // WebGL (the 3D view) in software: SwiftShader, as there is no GPU.
-    args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(options.args ?? [])],
   });
 }
 
