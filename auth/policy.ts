@@ -1,11 +1,12 @@
 /**
  * The FHIR core's access policy (fhir/access.ts) for one caller, from the permissions of their
  * roles: interactions allowed per type, and resource filters (e.g. dispatch sees Observations
- * only when they are bed-availability ones) applied to reads, results, includes and history, and
- * added to single-type searches so paging counts only what the caller may see.
+ * only when they are bed-availability ones) applied to reads, results, includes and history,
+ * added to single-type searches so paging counts only what the caller may see, and to writes:
+ * what a caller may write only in part must pass the filter as it was and as it will be.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { AccessPolicy, FhirInteraction } from '../fhir/index.ts';
+import type { AccessPolicy, FhirInteraction, WriteChange } from '../fhir/index.ts';
 import { allowsResource, canFhir, filterSearchParams, resourceFilters, type Permissions } from './permissions.ts';
 
 export function accessPolicy(permissions: Permissions): AccessPolicy {
@@ -15,6 +16,9 @@ export function accessPolicy(permissions: Permissions): AccessPolicy {
     },
     mayReturn(resource: Resource): boolean {
       return allowsResource(permissions, 'read', resource) || allowsResource(permissions, 'search', resource);
+    },
+    mayWrite({ interaction, before, after }: WriteChange): boolean {
+      return (before === undefined || allowsResource(permissions, interaction, before)) && (after === undefined || allowsResource(permissions, interaction, after));
     },
     restriction(resourceType: string): URLSearchParams | undefined {
       const filters = resourceFilters(permissions, resourceType, 'search');

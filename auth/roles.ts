@@ -27,7 +27,8 @@
  * same name. `fhir` keys are resource types, `*` (every type) or `@<type set>`; values list
  * interactions (`read`, `vread`, `search`, `history`, `create`, `update`, `patch`, `delete`,
  * `operation`) and operation names (`$find-available-beds`), or an object with `interactions` and
- * `only`, a filter on the resources of that one type. `dicomweb`: `store`, `search`, `retrieve`,
+ * `only`, a filter on the resources of that one type (what is read and what is written: see
+ * auth/policy.ts). `dicomweb`: `store`, `search`, `retrieve`,
  * `delete`. `capabilities`: `admin`, `audit:read`, `hl7:ingest`, `export:identified`,
  * `export:deidentified`. Groups match the principal's groups by DN or by cn, ignoring case.
  */

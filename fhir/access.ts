@@ -7,6 +7,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { forbidden } from './outcomes.ts';
+import type { ResourceChange } from './write-hooks.ts';
 import type { Criterion, SearchRequest } from './search/request.ts';
 
 export type FhirInteraction = 'read' | 'vread' | 'search' | 'history' | 'create' | 'update' | 'patch' | 'delete' | 'operation';
@@ -22,6 +23,26 @@ export interface AccessPolicy {
   mayReturn(resource: Resource): boolean;
   /** Criteria every search of this type must also meet, for types the caller may see only in part. */
   restriction(resourceType: string): URLSearchParams | undefined;
+  /**
+   * Whether the caller may make this change: the resource as it is (`before`) and as it would be
+   * (`after`) both within what the caller may write, for types the caller may write only in part.
+   */
+  mayWrite(change: WriteChange): boolean;
+}
+
+/** One write about to be made, as the repository's guard sees it. */
+export interface WriteChange extends ResourceChange {
+  interaction: 'create' | 'update' | 'patch' | 'delete';
+}
+
+/** Called by the repository before each write; throws to refuse it. */
+export type WriteGuard = (change: WriteChange) => void;
+
+/** The repository guard of a policy: 403 for a write outside what the caller may write. */
+export function writeGuard(policy: AccessPolicy): WriteGuard {
+  return (change) => {
+    if (!policy.mayWrite(change)) throw forbidden(`Your role does not allow this ${change.interaction} of ${change.resourceType}/${change.id}: it may write only some ${change.resourceType} resources`);
+  };
 }
 
 /** Throws 403 unless the policy allows the interaction. */

@@ -8,7 +8,7 @@ export { Repository, type WriteResult, type HistoryEntry, type PatchOperation, t
 export type { WriteHook, ResourceChange } from './write-hooks.ts';
 export { FhirRouter, type RouterOptions } from './router.ts';
 export type { FhirRequest, FhirResponse } from './http-types.ts';
-export { requireAllowed, type AccessPolicy, type FhirInteraction } from './access.ts';
+export { requireAllowed, type AccessPolicy, type FhirInteraction, type WriteChange } from './access.ts';
 export { fhirExpressRouter } from './express.ts';
 export { capabilityStatement } from './capability.ts';
 export { coreOperations, type Operation, type OperationContext } from './operations/index.ts';

@@ -15,6 +15,7 @@ import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
 import { writeStatement, type VersionWrite } from './write-statement.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import type { ResourceChange, WriteHook } from './write-hooks.ts';
+import type { WriteGuard } from './access.ts';
 import { parseSearch, type IncludeSpec, type SearchRequest } from './search/request.ts';
 import { executeSearch, type SearchResult } from './search/execute.ts';
 import { findIncludes } from './search/include.ts';
@@ -72,21 +73,33 @@ export class Repository {
   readonly #tx: Queryable | undefined;
   readonly #profiles: ProfileRegistry;
   readonly #hooks: WriteHook[];
+  /** Asked before every write made through this repository (not those of the hooks): a caller's access. */
+  readonly #guard: WriteGuard | undefined;
   /** Groups concurrent plain creates; only outside a transaction, whose writes must stay in it. */
   readonly #batcher: WriteBatcher | undefined;
 
-  constructor(db: Database, profiles: ProfileRegistry, options: { hooks?: WriteHook[]; tx?: Queryable } = {}) {
+  constructor(db: Database, profiles: ProfileRegistry, options: { hooks?: WriteHook[]; tx?: Queryable; guard?: WriteGuard; batcher?: WriteBatcher } = {}) {
     this.#db = db;
     this.#profiles = profiles;
     this.#hooks = options.hooks ?? [];
     this.#tx = options.tx;
-    this.#batcher = options.tx ? undefined : new WriteBatcher((writes) => this.#store(writes));
+    this.#guard = options.guard;
+    this.#batcher = options.tx ? undefined : options.batcher ?? new WriteBatcher((writes) => this.#store(writes));
   }
 
   /** Runs `work` with a repository bound to one database transaction (all or nothing). */
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.#tx) return work(this);
-    return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, { hooks: this.#hooks, tx })));
+    return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, { hooks: this.#hooks, tx, ...(this.#guard ? { guard: this.#guard } : {}) })));
+  }
+
+  /**
+   * This repository with every write first shown to `guard`, which throws to refuse it (a
+   * caller's access to the resources, as they were and as they would be). What the write hooks
+   * derive is the server's own doing and is not asked.
+   */
+  guardedBy(guard: WriteGuard): Repository {
+    return new Repository(this.#db, this.#profiles, { hooks: this.#hooks, guard, ...(this.#tx ? { tx: this.#tx } : {}), ...(this.#batcher ? { batcher: this.#batcher } : {}) });
   }
 
   /** Whether a write of this type must run hooks (and so needs a transaction). */
@@ -95,7 +108,8 @@ export class Repository {
   }
 
   async #afterWrite(change: ResourceChange): Promise<void> {
-    for (const hook of this.#hooks) if (hook.interestedIn(change.resourceType)) await hook.afterWrite(this, change);
+    const server = this.#guard ? new Repository(this.#db, this.#profiles, { hooks: this.#hooks, ...(this.#tx ? { tx: this.#tx } : {}) }) : this;
+    for (const hook of this.#hooks) if (hook.interestedIn(change.resourceType)) await hook.afterWrite(server, change);
   }
 
   get #q(): Queryable {
@@ -166,6 +180,7 @@ export class Repository {
     if (!this.#tx && items.some(({ prepared }) => this.#hooked(prepared.resource.resourceType))) {
       return this.transaction((repo) => repo.insertPrepared(items));
     }
+    for (const { prepared, id } of items) this.#guard?.({ interaction: 'create', resourceType: prepared.resource.resourceType, id, after: prepared.resource });
     const lastUpdated = new Date().toISOString();
     const versions = items.map(({ prepared, id }) => storedVersion(prepared, id, 1, 'POST', 'create', lastUpdated, 0));
     const writes = versions.map((v) => v.write);
@@ -187,6 +202,7 @@ export class Repository {
     return this.transaction(async (repo) => {
       const current = await repo.#lockCurrent(resource.resourceType, id);
       checkIfMatch(options.ifMatch, current);
+      repo.#guard?.({ interaction: options.method === 'PATCH' ? 'patch' : 'update', resourceType: resource.resourceType, id, ...(current?.content && !current.deleted ? { before: current.content } : {}), after: resource });
       // The same content as stored (a feed repeating itself): nothing to validate, index or write.
       if (current && !current.deleted && current.content && sameContent(current.content, resource)) {
         return { resource: current.content, created: false, changed: false };
@@ -227,6 +243,7 @@ export class Repository {
       const current = await repo.#lockCurrent(resourceType, id);
       checkIfMatch(options.ifMatch, current);
       if (!current || current.deleted) return { deleted: false };
+      repo.#guard?.({ interaction: 'delete', resourceType, id, ...(current.content ? { before: current.content } : {}) });
       await repo.#store([{
         resourceType,
         id,

@@ -14,7 +14,7 @@ import { parseSearch } from './search/request.ts';
 import { historyBundle, parseHistoryQuery } from './history-bundle.ts';
 import { appliedQuery, searchBundle } from './search/bundle.ts';
 import type { OperationRegistry } from './operations/registry.ts';
-import { requireAllowed, requireSearchAllowed, visible, type FhirInteraction } from './access.ts';
+import { requireAllowed, requireSearchAllowed, visible, writeGuard, type AccessPolicy, type FhirInteraction } from './access.ts';
 import type { HistoryEntry } from './repository.ts';
 
 export interface RouterOptions {
@@ -29,6 +29,8 @@ export interface RouterOptions {
 
 export class FhirRouter {
   readonly options: RouterOptions;
+  /** Whether this router's repository already guards writes with the caller's access. */
+  #guarded = false;
 
   constructor(options: RouterOptions) {
     this.options = options;
@@ -36,11 +38,21 @@ export class FhirRouter {
 
   /** The same router on another repository (e.g. one bound to a transaction). */
   withRepository(repo: Repository): FhirRouter {
-    return new FhirRouter({ ...this.options, repo });
+    const router = new FhirRouter({ ...this.options, repo });
+    router.#guarded = this.#guarded;
+    return router;
+  }
+
+  #guardedBy(access: AccessPolicy): FhirRouter {
+    const router = new FhirRouter({ ...this.options, repo: this.options.repo.guardedBy(writeGuard(access)) });
+    router.#guarded = true;
+    return router;
   }
 
   async handle(request: FhirRequest): Promise<FhirResponse> {
     try {
+      // Writes are checked resource by resource where they happen, in the repository.
+      if (request.access && !this.#guarded) return await this.#guardedBy(request.access).#route(request);
       return await this.#route(request);
     } catch (err) {
       const error = toFhirError(err);

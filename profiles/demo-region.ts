@@ -8,7 +8,7 @@
  */
 import type { Device, Location, Organization, Reference, Resource } from '@medplum/fhirtypes';
 import {
-  BED_STATUS, bedStatusCoding, OPERATING_ROOM_TYPE, OR_EQUIPMENT, PASSERELLE_SYSTEM, PHYSICAL_TYPE, physicalTypeCoding, PROFILE,
+  BED_STATUS, bedStatusCoding, OPERATING_ROOM_TYPE, OR_EQUIPMENT, ORGANIZATION_ROLE, PASSERELLE_SYSTEM, PHYSICAL_TYPE, physicalTypeCoding, PROFILE,
   SPECIALTIES, specialtyCoding, SYSTEM, type BedStatusCode, type OrEquipment, type Specialty,
 } from './model.ts';
 
@@ -45,6 +45,8 @@ export interface DemoHospital {
 
 export interface DemoRegion {
   hospitals: DemoHospital[];
+  /** The region's emergency medical dispatch centre (SAMU), which talks to the hospitals about patients on the way. */
+  dispatchCentre: Organization;
 }
 
 interface Town {
@@ -304,7 +306,27 @@ function hospital(index: number, sizes: DemoSizes): DemoHospital {
 /** Generates the region; the default sizes give about 12 hospitals, 70 wards and 1,400 beds. */
 export function demoRegion(sizes: Partial<DemoSizes> = {}): DemoRegion {
   const full = { ...DEMO_DEFAULT_SIZES, ...sizes };
-  return { hospitals: Array.from({ length: full.hospitals }, (_, i) => hospital(i, full)) };
+  const hospitals = Array.from({ length: full.hospitals }, (_, i) => hospital(i, full));
+  return { hospitals, dispatchCentre: dispatchCentre(hospitals[0]?.organization) };
+}
+
+/** The SAMU of the first town's département, a service of its hospital (as SAMUs are of a CHU). */
+function dispatchCentre(hospital: Organization | undefined): Organization {
+  const town = TOWNS[0] as Town;
+  const departement = town.postalCode.slice(0, 2);
+  return {
+    resourceType: 'Organization',
+    id: `samu-${departement}`,
+    active: true,
+    type: [
+      { coding: [{ system: SYSTEM.organizationType, code: 'dept', display: 'Hospital Department' }] },
+      { coding: [{ system: PASSERELLE_SYSTEM.organizationRole, code: 'dispatch-centre', display: ORGANIZATION_ROLE['dispatch-centre'] }] },
+    ],
+    name: `SAMU ${departement} – centre de régulation`,
+    telecom: [{ system: 'phone', value: '15', use: 'work' }],
+    address: [{ use: 'work', city: town.name, postalCode: town.postalCode, country: 'FR' }],
+    ...(hospital ? { partOf: { reference: `Organization/${hospital.id}`, display: hospital.name } } : {}),
+  };
 }
 
 /**

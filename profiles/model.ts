@@ -18,6 +18,7 @@ export const PROFILE = {
   operatingRoomDevice: `${BASE}/StructureDefinition/operating-room-device`,
   bedAvailability: `${BASE}/StructureDefinition/bed-availability`,
   toolTracking: `${BASE}/StructureDefinition/tool-tracking`,
+  patientTransfer: `${BASE}/StructureDefinition/patient-transfer-communication`,
 } as const;
 
 /** Code systems defined elsewhere that the model uses. */
@@ -48,7 +49,15 @@ export const PASSERELLE_SYSTEM = {
   orEquipment: `${BASE}/CodeSystem/or-equipment`,
   toolTracking: `${BASE}/CodeSystem/tool-tracking`,
   igtlStatus: `${BASE}/CodeSystem/igtl-status`,
+  communicationCategory: `${BASE}/CodeSystem/communication-category`,
+  organizationRole: `${BASE}/CodeSystem/organization-role`,
 } as const;
+
+/** Communication.category of the messages between emergency dispatch and a hospital (patient-transfer profile). */
+export const COMMUNICATION_CATEGORY = { 'patient-transfer': 'Patient on the way: dispatch and receiving hospital' } as const;
+
+/** What an Organization is in the care of emergencies, beyond HL7's organization-type (Organization.type). */
+export const ORGANIZATION_ROLE = { 'dispatch-centre': 'Emergency medical dispatch centre (SAMU, centre de régulation)' } as const;
 
 /** The identifier system of OR equipment known by its OpenIGTLink device name: `<operating room id>/<device name>`. */
 export const IGTL_DEVICE_SYSTEM = `${BASE}/sid/igtl-device`;

@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R4/codesystem.html
  */
 import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
-import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, IGTL_STATUS, OR_EQUIPMENT, PASSERELLE_SYSTEM, SPECIALTIES, TOOL_TRACKING } from './model.ts';
+import { AVAILABILITY_COMPONENTS, BED_AVAILABILITY_CODE, COMMUNICATION_CATEGORY, IGTL_STATUS, OR_EQUIPMENT, ORGANIZATION_ROLE, PASSERELLE_SYSTEM, SPECIALTIES, TOOL_TRACKING } from './model.ts';
 
 function codeSystem(id: string, url: string, title: string, description: string, concept: CodeSystemConcept[]): CodeSystem {
   return {
@@ -60,6 +60,20 @@ export function passerelleCodeSystems(): CodeSystem[] {
       'OpenIGTLink status',
       'The STATUS codes of the OpenIGTLink protocol, as a device reported them.',
       Object.entries(IGTL_STATUS).map(([code, display]) => ({ code, display })),
+    ),
+    codeSystem(
+      'passerelle-communication-category',
+      PASSERELLE_SYSTEM.communicationCategory,
+      'Communication category',
+      'What a Communication between the actors of emergency care is about (Communication.category).',
+      Object.entries(COMMUNICATION_CATEGORY).map(([code, display]) => ({ code, display })),
+    ),
+    codeSystem(
+      'passerelle-organization-role',
+      PASSERELLE_SYSTEM.organizationRole,
+      'Organization role',
+      'What an Organization is in the care of emergencies (Organization.type, beside HL7 organization-type).',
+      Object.entries(ORGANIZATION_ROLE).map(([code, display]) => ({ code, display })),
     ),
   ];
 }

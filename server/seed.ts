@@ -28,7 +28,8 @@ export async function seedDemo(db: Database, sizes: Partial<DemoSizes> = {}): Pr
     summary.resources[resource.resourceType] = (summary.resources[resource.resourceType] ?? 0) + 1;
   };
   for (const codeSystem of passerelleCodeSystems()) await put(repo, codeSystem);
-  for (const hospital of demoRegion(sizes).hospitals) {
+  const region = demoRegion(sizes);
+  for (const hospital of region.hospitals) {
     const observations = hospital.wards.map((ward) => ({ resourceType: 'Observation', id: bedAvailabilityId(ward.id as string) }) as Resource);
     const before = await Promise.all(observations.map((o) => currentVersion(repo, o)));
     await repo.transaction(async (tx) => {
@@ -42,6 +43,7 @@ export async function seedDemo(db: Database, sizes: Partial<DemoSizes> = {}): Pr
     summary.resources.Observation = (summary.resources.Observation ?? 0) + observations.length;
     summary.hospitals++;
   }
+  await put(repo, region.dispatchCentre);
   // Fresh planner statistics for the data just written (PGlite has no autovacuum to do it later).
   await db.exec('ANALYZE');
   return summary;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Observation, Patient } from '@medplum/fhirtypes';
+import type { Communication, Observation, Patient } from '@medplum/fhirtypes';
 import { BED_AVAILABILITY_CODE, hospitalOperations, PROFILE } from '../../profiles/index.ts';
 import { allowsResource, can, canDicomweb, canFhir, exportMode, FHIR_INTERACTIONS, filterSearchParams, fhirAccess, NO_PERMISSIONS, resourceFilters, type Permissions } from '../../auth/permissions.ts';
 import { loadRoleMap, parseRoleMap, permissionsOf, RoleMapError, rolesFor } from '../../auth/roles.ts';
@@ -50,7 +50,7 @@ describe('shipped roles', () => {
     assert.equal(allowsResource(p, 'search', heartRate), true);
   });
 
-  it('samu-dispatch: hospitals, places, services and bed availability; no patient data', () => {
+  it('samu-dispatch: hospitals, places, services, bed availability and its patient-transfer messages; no other patient data', () => {
     const p = as('samu-dispatch');
     for (const type of ['Organization', 'Location', 'HealthcareService']) {
       assert.ok(canFhir(p, type, 'read') && canFhir(p, type, 'search'), type);
@@ -71,6 +71,11 @@ describe('shipped roles', () => {
     assert.equal(allowsResource(p, 'search', { ...heartRate, meta: { profile: [PROFILE.bedAvailability] } }), false, 'the profile alone is not enough');
     assert.equal(allowsResource(p, 'search', { ...bedAvailability, meta: {} }), false, 'nor the code alone');
     assert.equal(allowsResource(p, 'search', patient), false, 'an _include of a Patient is refused');
+    const transfer: Communication = { resourceType: 'Communication', status: 'completed', meta: { profile: [PROFILE.patientTransfer] } };
+    for (const action of ['read', 'search', 'create'] as const) assert.equal(allowsResource(p, action, transfer), true, `patient-transfer messages: ${action}`);
+    assert.equal(allowsResource(p, 'read', { ...transfer, meta: {} }), false, 'no other Communication');
+    assert.equal(allowsResource(p, 'create', { ...transfer, meta: {} }), false, 'nor may it write one');
+    assert.equal(canFhir(p, 'Communication', 'update') || canFhir(p, 'Communication', 'delete'), false, 'a message sent stays as sent');
     for (const action of ['store', 'search', 'retrieve', 'delete'] as const) assert.equal(canDicomweb(p, action), false);
     assert.equal(exportMode(p), undefined);
   });

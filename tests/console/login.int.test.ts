@@ -1,6 +1,7 @@
 // Signing in to the console against a real OpenLDAP, in Chromium, with `passerelle serve`
 // requiring authentication: a wrong password is refused, a clinician sees the operating rooms
-// (the live stream authenticated by the token too), a SAMU dispatcher sees only dispatch.
+// (the live stream authenticated by the token too), a SAMU dispatcher sees only dispatch and talks
+// with the hospital's clinician through patient-transfer Communications, and reaches no other.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,5 +84,49 @@ describe('console: signing in, in Chromium', () => {
     await page.locator('.dispatch').waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.rooms').count(), 0);
     await screenshot(page, 'console-dispatcher');
+  });
+
+  it("lets the SAMU dispatcher and the hospital's clinician talk about a patient on the way, and nothing more", async () => {
+    await page.goto(`${server.base}/console/?lang=fr#/dispatch`);
+    await page.locator(`[data-hospital="${hospital?.organization.id}"] button`).click();
+    await page.fill('.conversation input[name="about"]', 'femme 45 ans, polytraumatisée');
+    await page.fill('.conversation textarea[name="text"]', 'Arrivée dans 25 minutes, déchocage demandé.');
+    await page.click('.conversation button[type="submit"]');
+    await page.locator('.messages li.mine', { hasText: 'déchocage demandé' }).waitFor({ timeout: 5000 });
+
+    // The clinician, in a tab of their own, on the hospital's side.
+    const opened = await consolePage(browser);
+    const ward = opened.page;
+    errors.push(...opened.errors);
+    await ward.goto(`${server.base}/console/?lang=fr#/hospital/${hospital?.organization.id}`);
+    await ward.locator('.login').waitFor({ timeout: 10_000 });
+    await ward.fill('.login input[name="username"]', 'alice');
+    await ward.fill('.login input[name="password"]', 'alice-pw');
+    await ward.click('.login button[type="submit"]');
+    await ward.locator('.messages li.theirs', { hasText: 'déchocage demandé' }).waitFor({ timeout: 10_000 });
+    await ward.fill('.conversation textarea[name="text"]', 'Salle de déchocage prête.');
+    await ward.click('.conversation button[type="submit"]');
+    await page.locator('.messages li.theirs', { hasText: 'Salle de déchocage prête' }).waitFor({ timeout: 5000 });
+
+    // A Communication of another kind (a clinical one, to the same hospital) stays out of dispatch's reach.
+    const token = async (user: string, password: string): Promise<string> => ((await (await fetch(`${server.base}/auth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } })).json()) as { access_token: string }).access_token;
+    const [clinician, dispatcher] = [await token('alice', 'alice-pw'), await token('samu', 'samu-pw')];
+    const clinical = await fetch(`${server.base}/fhir/Communication`, {
+      method: 'POST', headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', recipient: [{ reference: `Organization/${hospital?.organization.id}` }], payload: [{ contentString: 'Résultats de biologie de M. X' }] }),
+    });
+    assert.equal(clinical.status, 201);
+    const { id } = (await clinical.json()) as { id: string };
+    const asDispatcher = { headers: { authorization: `Bearer ${dispatcher}`, accept: 'application/fhir+json' } };
+    assert.equal((await fetch(`${server.base}/fhir/Communication/${id}`, asDispatcher)).status, 403);
+    const seen = (await (await fetch(`${server.base}/fhir/Communication?recipient=Organization/${hospital?.organization.id}`, asDispatcher)).json()) as { entry?: { resource: { payload?: { contentString?: string }[] } }[] };
+    assert.deepEqual(seen.entry?.map((e) => e.resource.payload?.[0]?.contentString), ['Arrivée dans 25 minutes, déchocage demandé.'], 'only the patient-transfer messages to the hospital');
+    const forged = await fetch(`${server.base}/fhir/Communication`, {
+      method: 'POST', headers: { ...asDispatcher.headers, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Communication', status: 'completed', recipient: [{ reference: `Organization/${hospital?.organization.id}` }], payload: [{ contentString: 'hors profil' }] }),
+    });
+    assert.equal(forged.status, 403, 'dispatch writes patient-transfer messages only');
+    await screenshot(ward, 'console-hospital-talks-to-samu');
+    await ward.close();
   });
 });

@@ -1,6 +1,7 @@
 // Messages between dispatch and a hospital in the console, in two real Chromium pages against
 // `passerelle serve` on the demo region: what dispatch writes about a patient on the way appears
-// on the hospital's screen, live, as a FHIR Communication; the hospital's answer comes back.
+// on the hospital's screen, live, as a FHIR Communication from the region's SAMU; the hospital's
+// answer comes back.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-messages-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('console: messages between dispatch and a hospital, in Chromium', () => {
-  const hospital = demoRegion({ hospitals: 1 }).hospitals[0]?.organization;
+  const region = demoRegion({ hospitals: 1 });
+  const hospital = region.hospitals[0]?.organization;
+  const samu = region.dispatchCentre;
   let server: ServeProcess;
   let browser: Browser;
   let dispatch: Page;
@@ -47,11 +50,12 @@ describe('console: messages between dispatch and a hospital, in Chromium', () =>
     await dispatch.click('.conversation button[type="submit"]');
     const received = ward.locator('.messages li.theirs', { hasText: 'Arrivée estimée dans 20 minutes' });
     await received.waitFor({ timeout: 3000 });
-    assert.match((await received.locator('.message-meta').textContent()) ?? '', /SAMU — régulation.*homme 58 ans/);
+    assert.match((await received.locator('.message-meta').textContent()) ?? '', new RegExp(`${samu.name}.*homme 58 ans`));
 
     const bundle = (await (await fetch(`${server.base}/fhir/Communication?recipient=Organization/${hospital?.id}`)).json()) as Bundle<Communication>;
     const [communication] = (bundle.entry ?? []).map((e) => e.resource as Communication);
-    assert.equal(communication?.sender?.display, 'SAMU — régulation');
+    assert.deepEqual(communication?.sender, { reference: `Organization/${samu.id}`, display: samu.name }, 'the seeded dispatch centre');
+    assert.equal(communication?.meta?.profile?.[0], 'https://passerelle.health/fhir/StructureDefinition/patient-transfer-communication');
     assert.equal(communication?.about?.[0]?.display, 'homme 58 ans, douleur thoracique');
     assert.equal(communication?.payload?.[0]?.contentString, 'Arrivée estimée dans 20 minutes, USIC demandée.');
     await screenshot(ward, 'console-hospital-messages');

@@ -94,6 +94,24 @@ describe('console: operating rooms, in Chromium', () => {
     assert.ok(!(await line.textContent())?.includes('Amélie'), 'no patient name on the supervision screen');
   });
 
+  it('shows a FHIR Procedure started in the room as under way, before the booking', async () => {
+    const started = new Date(Date.now() - 10 * 60_000).toISOString();
+    const created = await fetch(`${server.base}/fhir/Procedure`, {
+      method: 'POST', headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Procedure', status: 'in-progress', subject: { display: 'patient en salle' }, code: { text: 'Cholécystectomie cœlioscopique' }, performedPeriod: { start: started }, location: { reference: `Location/${room}` } }),
+    });
+    assert.equal(created.status, 201);
+    const line = page.locator(`[data-room="${room}"] .procedure`);
+    await line.filter({ hasText: 'En cours: Cholécystectomie cœlioscopique' }).waitFor({ timeout: 3000 });
+    const { id } = (await created.json()) as { id: string };
+    const done = await fetch(`${server.base}/fhir/Procedure/${id}`, {
+      method: 'PUT', headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Procedure', id, status: 'completed', subject: { display: 'patient en salle' }, code: { text: 'Cholécystectomie cœlioscopique' }, performedPeriod: { start: started, end: new Date().toISOString() }, location: { reference: `Location/${room}` } }),
+    });
+    assert.equal(done.status, 200);
+    await line.filter({ hasText: 'En cours: Appendectomy' }).waitFor({ timeout: 3000 });
+  });
+
   it('speaks English when asked', async () => {
     await page.goto(`${server.base}/console/?lang=en`);
     await page.locator('.live').waitFor({ timeout: 10_000 });

@@ -78,6 +78,40 @@ describe('console: one operating room, in Chromium', () => {
     assert.ok((await decodedWidth()) > 0, 'the thumbnail was served and decoded');
   });
 
+  it('opens an image in the viewer and steps through the frames of a volume', async () => {
+    // Three slices of 64x48, a gradient across, down, then diagonally: three frames of one instance.
+    const pixels = Buffer.alloc(64 * 48 * 3);
+    const gradients = [(x: number) => x * 4, (_: number, y: number) => y * 5, (x: number, y: number) => (x + y) * 2];
+    gradients.forEach((value, frame) => {
+      for (let y = 0; y < 48; y++) for (let x = 0; x < 64; x++) pixels[frame * 64 * 48 + y * 64 + x] = value(x, y);
+    });
+    await send('NAV-Volume', {
+      type: 'IMAGE', components: 1, scalarType: 3, endian: 'little', coordinate: 'RAS', size: [64, 48, 3],
+      matrix: [0.5, 0, 0, 0, 0.5, 0, 0, 0, 2, 0, 0, 0], subvolumeOffset: [0, 0, 0], subvolumeSize: [64, 48, 3], pixels,
+    });
+    await page.locator('.thumbnails img').nth(1).waitFor({ timeout: 5000 });
+    await page.locator('.thumbnails button').first().click();
+    const viewer = page.locator('.viewer[role="dialog"]');
+    await viewer.locator('.frame-of', { hasText: '1 / 3' }).waitFor({ timeout: 5000 });
+    const frameImage = viewer.locator('img[data-loaded="true"]');
+    await frameImage.waitFor({ timeout: 5000 });
+    const shown = async (): Promise<Buffer> => frameImage.screenshot();
+    for (let i = 0; i < 50 && (await frameImage.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await frameImage.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), 64, 'the frame at its own size');
+    const first = await shown();
+    assert.equal(await viewer.locator('.previous-frame').isDisabled(), true);
+    await viewer.locator('.next-frame').click();
+    await viewer.locator('.frame-of', { hasText: '2 / 3' }).waitFor({ timeout: 3000 });
+    for (let i = 0; i < 50 && (await shown()).equals(first); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.notDeepEqual(await shown(), first, 'the second frame is another image');
+    await page.keyboard.press('ArrowRight');
+    await viewer.locator('.frame-of', { hasText: '3 / 3' }).waitFor({ timeout: 3000 });
+    assert.equal(await viewer.locator('.next-frame').isDisabled(), true);
+    await screenshot(page, 'console-image-viewer');
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: 3000 });
+  });
+
   it("enters a STATUS in the room's history with the device's clock and Passerelle's", async () => {
     const at = Date.UTC(2026, 11, 3, 8, 30, 15, 250);
     await send('NAV-Tracker', { type: 'STATUS', code: 1, subcode: 0n, errorName: '', message: 'Tracking' }, at);

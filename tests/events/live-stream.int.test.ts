@@ -158,6 +158,7 @@ for (const driver of testDrivers()) {
         allows: () => true,
         mayReturn: (resource) => resource.resourceType !== 'Patient',
         restriction: () => undefined,
+        mayWrite: () => true,
       };
       const client = await connect(base);
       nextAccess = undefined;

@@ -28,6 +28,16 @@ const dispatch: AccessPolicy = {
   restriction(type: string) {
     return type === 'Observation' ? new URLSearchParams({ _profile: BEDS }) : undefined;
   },
+  mayWrite: () => false,
+};
+
+const hasBeds = (resource: Resource | undefined): boolean => resource === undefined || (resource.meta?.profile ?? []).includes(BEDS);
+/** A feed of bed counts: reads and writes Observations, but only those with the BEDS profile, as they are and as they will be. */
+const bedWriter: AccessPolicy = {
+  allows: (_interaction: FhirInteraction, type: string | undefined) => type === 'Observation' || type === undefined,
+  mayReturn: (resource: Resource) => resource.resourceType === 'Observation' && hasBeds(resource),
+  restriction: () => new URLSearchParams({ _profile: BEDS }),
+  mayWrite: ({ before, after }) => hasBeds(before) && hasBeds(after),
 };
 
 describe('access checks in the FHIR router', () => {
@@ -107,6 +117,40 @@ describe('access checks in the FHIR router', () => {
     assert.equal(transaction.status, 403);
     const read = await call('POST', '', { body: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Observation/${labId}` } }] } });
     assert.equal(read.status, 403);
+  });
+
+  it('lets a caller write only the resources it may write, as they are and as they would be, by every door', async () => {
+    const as = { access: bedWriter };
+    const bedCount = { resourceType: 'Observation', status: 'final', code: { text: 'free beds' }, meta: { profile: [BEDS] } };
+    const created = await call('POST', '/Observation', { ...as, body: bedCount });
+    assert.equal(created.status, 201);
+    const id = (created.body as Observation).id as string;
+    const plain = await call('POST', '/Observation', { ...as, body: { ...bedCount, meta: {} } });
+    assert.equal(plain.status, 403, 'a create outside the filter');
+    assert.match(JSON.stringify(plain.body), /may write only some Observation/);
+
+    const unprofiled = { ...bedCount, id, meta: {} };
+    assert.equal((await call('PUT', `/Observation/${id}`, { ...as, body: unprofiled })).status, 403, 'an update taking the resource out of the filter');
+    assert.equal((await call('PUT', `/Observation/${labId}`, { ...as, body: { ...bedCount, id: labId } })).status, 403, 'an update of a resource outside the filter');
+    const patch = [{ op: 'remove', path: '/meta/profile' }];
+    assert.equal((await call('PATCH', `/Observation/${id}`, { ...as, body: patch })).status, 403, 'a patch taking it out');
+    assert.equal((await call('DELETE', `/Observation/${labId}`, as)).status, 403, 'a delete of a resource outside the filter');
+    const transaction = await call('POST', '', { ...as, body: { resourceType: 'Bundle', type: 'transaction', entry: [
+      { request: { method: 'POST', url: 'Observation' }, resource: bedCount },
+      { request: { method: 'PUT', url: `Observation/${labId}` }, resource: { ...bedCount, id: labId } },
+    ] } });
+    assert.equal(transaction.status, 403, 'a transaction with one refused entry');
+    const batch = await call('POST', '', { ...as, body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { ...bedCount, meta: {} } }] } });
+    assert.match(String((batch.body as Bundle).entry?.[0]?.response?.status), /^403/, 'a batch entry');
+
+    // Nothing refused was written: the bed count is as created, the lab result untouched, no other bed count.
+    const mine = await call('GET', `/Observation/${id}`);
+    assert.deepEqual((mine.body as Observation).meta?.profile, [BEDS]);
+    assert.equal((mine.body as Observation).meta?.versionId, '1');
+    const lab = await router.handle({ method: 'GET', path: `/Observation/${labId}`, query: new URLSearchParams(), header: () => undefined, baseUrl: 'http://test/fhir' });
+    assert.equal((lab.body as Observation).meta?.versionId, '1');
+    assert.equal(entriesOf(await call('GET', '/Observation', { ...as, query: '_count=50' })).length, 2, 'the seeded bed count and the one created');
+    assert.equal((await call('DELETE', `/Observation/${id}`, as)).status, 204, 'its own kind it may delete');
   });
 
   it('checks nothing for a request without a policy (loopback-only mode)', async () => {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Location, Observation } from '@medplum/fhirtypes';
+import type { Location, Observation, Organization } from '@medplum/fhirtypes';
 import { ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import {
   AVAILABILITY_COMPONENTS, bedAvailabilityId, bedsQuantity, demoRegion, loadProfiles, PASSERELLE_SYSTEM, passerelleCodeSystems, PROFILE, type DemoSizes,
@@ -44,7 +44,7 @@ for (const driver of testDrivers()) {
     it('writes the region, with one bed-availability Observation per ward matching its beds', async () => {
       const summary = await seedDemo(db, SIZES);
       const counts = await countsByType(db);
-      assert.equal(counts.Organization, 2);
+      assert.equal(counts.Organization, 3, 'two hospitals and the dispatch centre');
       assert.equal(counts.Location, region.hospitals.reduce((n, h) => n + 1 + h.wards.length + h.beds.length + h.operatingRooms.length, 0));
       assert.equal(counts.Device, region.hospitals.reduce((n, h) => n + h.devices.length, 0));
       assert.equal(counts.Observation, wards.length);
@@ -87,6 +87,10 @@ for (const driver of testDrivers()) {
         assert.ok(Object.values(PROFILE).includes(stored.meta?.profile?.[0] as never));
       }
       assert.ok(all.some((r) => (r as Location).operationalStatus?.code === 'O'), 'some beds are occupied');
+      const samu = (await repo.read('Organization', region.dispatchCentre.id as string)) as Organization;
+      repo.validate(samu);
+      assert.equal(samu.type?.[1]?.coding?.[0]?.code, 'dispatch-centre');
+      assert.equal(samu.partOf?.reference, `Organization/${region.hospitals[0]?.organization.id}`, 'a service of the first hospital');
     });
   });
 }
@@ -120,7 +124,7 @@ describe('passerelle seed (the command)', () => {
     const db = await openPGlite(join(dataDir, 'pglite'));
     try {
       const counts = await countsByType(db);
-      assert.equal(counts.Organization, 1);
+      assert.equal(counts.Organization, 2, 'the hospital and the dispatch centre');
       assert.equal(counts.Observation, demoRegion({ hospitals: 1 }).hospitals[0]?.wards.length);
     } finally {
       await db.close();

@@ -5,13 +5,20 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { labels } from '../labels.ts';
 import { followEvents } from '../live.ts';
-import { conversation, involves, merged, message, send, type Communication } from './communications.ts';
+import { conversation, dispatchCentre, involves, merged, message, send, UNREGISTERED_DISPATCH, type Communication, type Party } from './communications.ts';
 
 export function Conversation({ hospital, side }: { hospital: { id: string; name: string }; side: 'dispatch' | 'hospital' }) {
   const [messages, setMessages] = useState<Communication[]>([]);
   const [about, setAbout] = useState('');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | undefined>();
+  const [dispatch, setDispatch] = useState<Party>(UNREGISTERED_DISPATCH);
+
+  useEffect(() => {
+    let current = true;
+    dispatchCentre().then((found) => current && setDispatch(found), () => undefined);
+    return () => { current = false; };
+  }, []);
 
   useEffect(() => {
     conversation(hospital.id).then((found) => setMessages((current) => merged(current, found)), (err: unknown) => setError(String(err)));
@@ -24,7 +31,7 @@ export function Conversation({ hospital, side }: { hospital: { id: string; name:
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     try {
-      const sent = await send(message({ hospital, fromHospital: side === 'hospital', about, text }));
+      const sent = await send(message({ hospital, dispatch, fromHospital: side === 'hospital', about, text }));
       setMessages((current) => merged(current, [sent]));
       setText('');
       setError(undefined);
@@ -35,7 +42,7 @@ export function Conversation({ hospital, side }: { hospital: { id: string; name:
 
   return (
     <section className="conversation" aria-label={`${labels.messagesWith} ${side === 'dispatch' ? hospital.name : labels.dispatchCentre}`}>
-      <h3>{labels.messagesWith} {side === 'dispatch' ? hospital.name : labels.dispatchCentre}</h3>
+      <h3>{labels.messagesWith} {side === 'dispatch' ? hospital.name : dispatch.display ?? labels.dispatchCentre}</h3>
       <ol className="messages">
         {messages.map((m) => {
           const mine = (m.sender?.reference === `Organization/${hospital.id}`) === (side === 'hospital');

@@ -7,31 +7,53 @@
 import { searchAll, type Resource } from '../fhir.ts';
 import { apiFetch } from '../session.ts';
 
-/** Dispatch speaks as the SAMU's regulation centre; it has no Organization of its own in the model yet. */
-export const DISPATCH = { display: 'SAMU — régulation' };
+const BASE = 'https://passerelle.health/fhir';
+/** The profile dispatch may read and write Communications of, and no other (README, Authentication). */
+export const PATIENT_TRANSFER_PROFILE = `${BASE}/StructureDefinition/patient-transfer-communication`;
+const CATEGORY = { system: `${BASE}/CodeSystem/communication-category`, code: 'patient-transfer' };
+const DISPATCH_CENTRE_TYPE = `${BASE}/CodeSystem/organization-role|dispatch-centre`;
+
+export interface Party {
+  reference?: string;
+  display?: string;
+}
+
+/** Without a dispatch-centre Organization on the server, dispatch still signs its messages. */
+export const UNREGISTERED_DISPATCH: Party = { display: 'SAMU – régulation' };
+
+/**
+ * The dispatch centre (SAMU) as a reference: the Organization typed `dispatch-centre`, the first
+ * if a server holds several (one per département); else a display-only party.
+ */
+export async function dispatchCentre(): Promise<Party> {
+  const [found] = await searchAll<Resource & { name?: string }>(`Organization?type=${encodeURIComponent(DISPATCH_CENTRE_TYPE)}&_count=1`).catch(() => []);
+  return found?.id ? { reference: `Organization/${found.id}`, display: found.name ?? UNREGISTERED_DISPATCH.display } : UNREGISTERED_DISPATCH;
+}
 
 export interface Communication extends Resource {
   resourceType: 'Communication';
   status: 'completed';
-  category?: { text?: string }[];
+  meta?: { profile?: string[] };
+  category?: { coding?: { system: string; code: string }[]; text?: string }[];
   sent?: string;
-  sender?: { reference?: string; display?: string };
-  recipient?: { reference?: string; display?: string }[];
+  sender?: Party;
+  recipient?: Party[];
   about?: { display?: string }[];
   payload?: { contentString?: string }[];
 }
 
-/** Whether a Communication is between dispatch and this hospital (either way). */
+/** Whether a Communication is a patient-transfer message between dispatch and this hospital (either way). */
 export function involves(communication: Communication, hospital: string): boolean {
   const reference = `Organization/${hospital}`;
+  if (!(communication.meta?.profile ?? []).some((url) => url.split('|')[0] === PATIENT_TRANSFER_PROFILE)) return false;
   return communication.sender?.reference === reference || (communication.recipient ?? []).some((r) => r.reference === reference);
 }
 
 /** The conversation with a hospital, oldest first. */
 export async function conversation(hospital: string): Promise<Communication[]> {
   const [received, sent] = await Promise.all([
-    searchAll<Communication>(`Communication?recipient=Organization/${encodeURIComponent(hospital)}&_count=100`),
-    searchAll<Communication>(`Communication?sender=Organization/${encodeURIComponent(hospital)}&_count=100`),
+    searchAll<Communication>(`Communication?recipient=Organization/${encodeURIComponent(hospital)}&_profile=${encodeURIComponent(PATIENT_TRANSFER_PROFILE)}&_count=100`),
+    searchAll<Communication>(`Communication?sender=Organization/${encodeURIComponent(hospital)}&_profile=${encodeURIComponent(PATIENT_TRANSFER_PROFILE)}&_count=100`),
   ]);
   return merged([], [...received, ...sent]);
 }
@@ -43,16 +65,17 @@ export function merged(current: Communication[], more: Communication[]): Communi
   return [...byId.values()].sort((a, b) => (a.sent ?? '').localeCompare(b.sent ?? ''));
 }
 
-/** A message from dispatch to the hospital, or from the hospital to dispatch. */
-export function message(options: { hospital: { id: string; name: string }; fromHospital: boolean; about: string; text: string; now?: Date }): Communication {
+/** A message from dispatch to the hospital, or from the hospital to dispatch (the patient-transfer profile). */
+export function message(options: { hospital: { id: string; name: string }; dispatch: Party; fromHospital: boolean; about: string; text: string; now?: Date }): Communication {
   const hospital = { reference: `Organization/${options.hospital.id}`, display: options.hospital.name };
   return {
     resourceType: 'Communication',
+    meta: { profile: [PATIENT_TRANSFER_PROFILE] },
     status: 'completed',
-    category: [{ text: 'patient-transfer' }],
+    category: [{ coding: [CATEGORY], text: 'patient-transfer' }],
     sent: (options.now ?? new Date()).toISOString(),
-    sender: options.fromHospital ? hospital : DISPATCH,
-    recipient: [options.fromHospital ? DISPATCH : hospital],
+    sender: options.fromHospital ? hospital : options.dispatch,
+    recipient: [options.fromHospital ? options.dispatch : hospital],
     ...(options.about ? { about: [{ display: options.about }] } : {}),
     payload: [{ contentString: options.text }],
   };

@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'react';
 import { apiFetch } from '../session.ts';
 
-export function AuthorizedImage({ src, alt, size, instance }: { src: string; alt: string; size: number; instance: string }) {
+/** `size`: drawn in a square of that many pixels; without it, at its own size. */
+export function AuthorizedImage({ src, alt, size, instance }: { src: string; alt: string; size?: number; instance: string }) {
   const [url, setUrl] = useState<string | undefined>();
   useEffect(() => {
     let created: string | undefined;
@@ -23,5 +24,5 @@ export function AuthorizedImage({ src, alt, size, instance }: { src: string; alt
       if (created) URL.revokeObjectURL(created);
     };
   }, [src]);
-  return <img src={url} alt={alt} width={size} height={size} data-instance={instance} />;
+  return <img src={url} alt={alt} {...(size ? { width: size, height: size } : {})} data-instance={instance} data-loaded={url ? 'true' : undefined} />;
 }

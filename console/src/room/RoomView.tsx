@@ -1,24 +1,20 @@
 /**
  * One operating room: its equipment with live status, its tracked tools in 3D moving as the poses
  * stream in (with their positions written out), the images acquired in the room (thumbnails from
- * WADO-RS, the latest first) and its event history with both clocks: the device's and Passerelle's.
+ * WADO-RS, the latest first, each opening the viewer) and its event history with both clocks: the
+ * device's and Passerelle's.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { searchAll } from '../fhir.ts';
 import { apiFetch } from '../session.ts';
 import { AuthorizedImage } from './AuthorizedImage.tsx';
+import { ImageViewer, instancePath, type RoomImage } from './ImageViewer.tsx';
 import { labels } from '../labels.ts';
 import { followEvents, type LiveMessage } from '../live.ts';
 import { DeviceStatus } from '../rooms/DeviceStatus.tsx';
 import { deviceLabel, withDevice, type Device, type Location, type Room } from '../rooms/model.ts';
 import { poseOf, withPose, type TimelineEntry, type ToolPose } from './model.ts';
 import { ToolScene } from './ToolScene.tsx';
-
-interface Image {
-  study: string;
-  series: string;
-  instance: string;
-}
 
 const TIMELINE_LENGTH = 50;
 const uid = (attributes: Record<string, { Value?: unknown[] }>, tag: string): string => String(attributes[tag]?.Value?.[0] ?? '');
@@ -27,7 +23,7 @@ export const CLOCK_FORMAT: Intl.DateTimeFormatOptions = { hour: '2-digit', minut
 const time = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleTimeString(undefined, CLOCK_FORMAT) : '—');
 
 /** The images of the room: those of the studies the OpenIGTLink bridge made for it (StudyID = the room). */
-async function roomImages(room: string): Promise<Image[]> {
+async function roomImages(room: string): Promise<RoomImage[]> {
   const response = await apiFetch(`/dicomweb/instances?StudyID=${encodeURIComponent(room.slice(0, 16))}&limit=24`, { headers: { accept: 'application/dicom+json' } });
   if (!response.ok) return [];
   const found = (await response.json()) as Record<string, { Value?: unknown[] }>[];
@@ -65,7 +61,9 @@ function entryOf(message: LiveMessage, devices: Device[]): TimelineEntry | undef
 export function RoomView({ roomId }: { roomId: string }) {
   const [room, setRoom] = useState<Room | undefined>();
   const [poses, setPoses] = useState<ToolPose[]>([]);
-  const [images, setImages] = useState<Image[]>([]);
+  const [images, setImages] = useState<RoomImage[]>([]);
+  const [viewing, setViewing] = useState<RoomImage | undefined>();
+  const closeViewer = useCallback(() => setViewing(undefined), []);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | undefined>();
@@ -135,16 +133,14 @@ export function RoomView({ roomId }: { roomId: string }) {
           <h3>{labels.images}</h3>
           {images.length === 0 ? <p>{labels.noImages}</p> : (
             <div className="thumbnails">
-              {images.map((image) => {
-                const path = `/dicomweb/studies/${image.study}/series/${image.series}/instances/${image.instance}`;
-                return (
-                  <a key={image.instance} href={`${path}/rendered`} target="_blank" rel="noreferrer">
-                    <AuthorizedImage src={`${path}/thumbnail`} alt={labels.imageOf} size={96} instance={image.instance} />
-                  </a>
-                );
-              })}
+              {images.map((image) => (
+                <button type="button" key={image.instance} className="thumbnail" onClick={() => setViewing(image)} aria-label={labels.openImage}>
+                  <AuthorizedImage src={`${instancePath(image)}/thumbnail`} alt={labels.imageOf} size={96} instance={image.instance} />
+                </button>
+              ))}
             </div>
           )}
+          {viewing && <ImageViewer key={viewing.instance} image={viewing} onClose={closeViewer} />}
           <h3>{labels.timeline}</h3>
           <table className="timeline">
             <thead><tr><th>{labels.deviceClock}</th><th>{labels.receivedClock}</th><th>{labels.event}</th></tr></thead>

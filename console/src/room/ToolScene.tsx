@@ -1,9 +1,11 @@
 /**
  * The tracked tools of a room in 3D (three.js): each tool a sphere at its position, with a cone
  * along its z axis turned by its orientation, over a floor grid in millimetres. Redrawn only
- * when a pose arrives, so a room at rest costs nothing.
+ * when a pose arrives, so a room at rest costs nothing. Without WebGL (a browser with it turned
+ * off, no GPU and no software fallback) it says so; the positions stay written out beside it.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { labels } from '../labels.ts';
 import * as THREE from 'three';
 import type { ToolPose } from './model.ts';
 
@@ -12,11 +14,18 @@ const COLOURS = [0x1f77b4, 0xd62728, 0x2ca02c, 0x9467bd, 0xff7f0e, 0x17becf];
 export function ToolScene({ poses }: { poses: ToolPose[] }) {
   const element = useRef<HTMLDivElement>(null);
   const scene = useRef<{ renderer: THREE.WebGLRenderer; scene: THREE.Scene; camera: THREE.PerspectiveCamera; tools: Map<string, THREE.Group> } | undefined>(undefined);
+  const [noWebGl, setNoWebGl] = useState(false);
 
   useEffect(() => {
     const host = element.current;
     if (!host) return;
-    const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    let renderer: THREE.WebGLRenderer;
+    try {
+      renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    } catch {
+      setNoWebGl(true);
+      return;
+    }
     renderer.setSize(host.clientWidth, host.clientHeight);
     host.appendChild(renderer.domElement);
     const world = new THREE.Scene();
@@ -64,5 +73,5 @@ export function ToolScene({ poses }: { poses: ToolPose[] }) {
     current.renderer.render(current.scene, current.camera);
   }, [poses]);
 
-  return <div ref={element} className="tool-scene" />;
+  return <div ref={element} className="tool-scene">{noWebGl && <p role="status" className="no-webgl">{labels.noWebGl}</p>}</div>;
 }

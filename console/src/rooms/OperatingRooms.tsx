@@ -7,17 +7,19 @@ import { searchAll } from '../fhir.ts';
 import { labels } from '../labels.ts';
 import { followEvents } from '../live.ts';
 import { DeviceStatus } from './DeviceStatus.tsx';
-import { loadProcedure, procedureLabel, type RoomProcedure } from './procedure.ts';
+import { loadProcedure, procedureLabel, startOf, type RoomProcedure } from './procedure.ts';
 import { deviceLabel, locationsOf, OPERATING_ROOM_QUERY, withDevice, withLocation, type Device, type Location, type Room } from './model.ts';
 
 const clock = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false }) : '');
 
 function ProcedureLine({ procedure }: { procedure: RoomProcedure | undefined }) {
   if (!procedure) return null;
-  const { current, next, encounterInProgress } = procedure;
+  const { performing, current, next, encounterInProgress } = procedure;
   return (
     <p className="procedure">
-      {current ? (
+      {performing ? (
+        <>{labels.underWay}: <strong>{procedureLabel(performing)}</strong> ({labels.since} {clock(startOf(performing)) || '—'}){next ? ` · ${labels.nextProcedure}: ${procedureLabel(next)} (${clock(next.start)})` : ''}</>
+      ) : current ? (
         <>{labels.underWay}: <strong>{procedureLabel(current)}</strong> ({clock(current.start)}–{clock(current.end)})</>
       ) : next ? (
         <>{labels.nextProcedure}: <strong>{procedureLabel(next)}</strong> ({clock(next.start)})</>
@@ -49,11 +51,11 @@ export function OperatingRooms() {
     let cancelled = false;
     loadRooms().then((loaded) => !cancelled && setRooms(loaded), (err: unknown) => setError(String(err)));
     // Not poses: they come many times a second and are for the room's 3D view.
-    const stop = followEvents(new URLSearchParams({ type: 'Device,Location,Appointment,Encounter' }), (message) => {
+    const stop = followEvents(new URLSearchParams({ type: 'Device,Location,Appointment,Encounter,Procedure' }), (message) => {
       const resource = message.resource;
       if (message.event !== 'change' || !resource) return;
-      if (resource.resourceType === 'Appointment' || resource.resourceType === 'Encounter') {
-        // A booking or a stay in a room: that room's procedure is read again.
+      if (resource.resourceType === 'Appointment' || resource.resourceType === 'Encounter' || resource.resourceType === 'Procedure') {
+        // A booking, a stay or a procedure in a room: that room's procedure is read again.
         for (const room of locationsOf(resource)) void loadProcedure(room).then((procedure) => setRooms((current) => current?.map((r) => (r.location.id === room ? { ...r, procedure } : r))));
         return;
       }

@@ -62,6 +62,7 @@ export function locationsOf(resource: { resourceType: string; [key: string]: unk
   const references =
     resource.resourceType === 'Appointment' ? ((resource.participant as { actor?: { reference?: string } }[] | undefined) ?? []).map((p) => p.actor?.reference)
     : resource.resourceType === 'Encounter' ? ((resource.location as { location?: { reference?: string } }[] | undefined) ?? []).map((l) => l.location?.reference)
+    : resource.resourceType === 'Procedure' ? [(resource.location as { reference?: string } | undefined)?.reference]
     : [];
   return references.filter((r): r is string => r?.startsWith('Location/') === true).map((r) => r.slice('Location/'.length));
 }
