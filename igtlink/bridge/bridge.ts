@@ -104,7 +104,8 @@ export class IgtlBridge implements IgtlSink {
       if (message.timestamp.seconds > 0) this.#options.onClockOffset?.(deviceName, (deviceTime.getTime() - receivedAt.getTime()) / 1000);
       const device = await this.#equipment.deviceFor(room, deviceName);
       const { content } = message;
-      const source = { device: device.reference, deviceTime: deviceTime.toISOString(), receivedAt: receivedAt.toISOString() };
+      // The device's name too: a reader may not know the Device yet (its creation and this event race).
+      const source = { device: device.reference, deviceName, deviceTime: deviceTime.toISOString(), receivedAt: receivedAt.toISOString() };
       if (content.type === 'STATUS') {
         const observation = await this.#equipment.recordStatus(device, content, deviceTime, receivedAt);
         this.#options.live?.broadcast('status', observation, room);

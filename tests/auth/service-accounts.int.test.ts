@@ -44,7 +44,9 @@ for (const driver of testDrivers()) {
 
     it('refuses a wrong secret, an unknown client and an ill-formed id alike', async () => {
       const { clientId, clientSecret } = await createClient(db, { description: 'x', roles: ['feed'] });
-      assert.equal(await verifyClient(db, clientId, `${clientSecret.slice(0, -1)}A`), undefined);
+      // One character changed (never to itself: a secret ending in A would otherwise pass).
+      const wrong = `${clientSecret.slice(0, -1)}${clientSecret.endsWith('A') ? 'B' : 'A'}`;
+      assert.equal(await verifyClient(db, clientId, wrong), undefined);
       assert.equal(await verifyClient(db, clientId, ''), undefined);
       assert.equal(await verifyClient(db, 'svc-unknown', clientSecret), undefined);
       assert.equal(await verifyClient(db, "x' OR '1'='1", clientSecret), undefined);

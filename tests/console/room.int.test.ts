@@ -110,6 +110,8 @@ describe('console: one operating room, in Chromium', () => {
     await screenshot(page, 'console-image-viewer');
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached', timeout: 3000 });
+    // A device new to the room is named in the history even when its image comes before the Device.
+    await page.locator('.timeline tr[data-kind="image"]', { hasText: 'NAV-Volume:' }).waitFor({ timeout: 3000 });
   });
 
   it("enters a STATUS in the room's history with the device's clock and Passerelle's", async () => {

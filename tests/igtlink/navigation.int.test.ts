@@ -25,7 +25,7 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
   let server: ServeProcess;
   let patient: Patient;
   let encounter: Encounter;
-  const events: { event: string; text?: string; tool?: string; rows?: number; sopInstanceUid?: string; location?: string }[] = [];
+  const events: { event: string; text?: string; tool?: string; rows?: number; sopInstanceUid?: string; location?: string; device?: string; deviceName?: string }[] = [];
   let socket: WebSocket;
 
   const fhir = async <T>(path: string, init?: RequestInit): Promise<T> => {
@@ -98,7 +98,7 @@ describe('a navigation system on the reference OpenIGTLink library, into passere
     assert.ok(events.some((e) => e.event === 'pose' && e.tool === 'NAV-Stylus' && e.location === room));
     assert.ok(events.some((e) => e.event === 'text' && e.text === 'Registration accepted'));
     assert.ok(events.some((e) => e.event === 'frame' && e.rows === 48));
-    assert.ok(events.some((e) => e.event === 'image' && e.sopInstanceUid));
+    assert.ok(events.some((e) => e.event === 'image' && e.sopInstanceUid && typeof e.deviceName === 'string' && e.device?.startsWith('Device/')), 'with the device by reference and by name');
   });
 
   it("stores the image in the patient's procedure study: QIDO finds it, WADO returns its pixels, the ImagingStudy has it", async () => {

@@ -35,6 +35,7 @@ function entryOf(message: LiveMessage, devices: Device[]): TimelineEntry | undef
     const found = devices.find((d) => `Device/${d.id}` === reference);
     return found ? deviceLabel(found) : display ?? String(reference ?? '');
   };
+  const named = typeof message.deviceName === 'string' ? message.deviceName : undefined;
   const extra = { ...(typeof message.deviceTime === 'string' ? { deviceTime: message.deviceTime } : {}), ...(typeof message.receivedAt === 'string' ? { receivedAt: message.receivedAt } : {}) };
   const resource = message.resource as Record<string, unknown> | undefined;
   switch (message.event) {
@@ -43,9 +44,9 @@ function entryOf(message: LiveMessage, devices: Device[]): TimelineEntry | undef
       return { kind: 'status', summary: `${deviceName(observation.device?.reference, observation.device?.display)}: ${observation.valueCodeableConcept?.text ?? ''}`, ...(observation.effectiveInstant ? { deviceTime: observation.effectiveInstant } : {}), ...(observation.issued ? { receivedAt: observation.issued } : {}) };
     }
     case 'image':
-      return { kind: 'image', summary: `${deviceName(message.device)}: ${labels.imageStored}`, ...extra };
+      return { kind: 'image', summary: `${deviceName(message.device, named)}: ${labels.imageStored}`, ...extra };
     case 'text':
-      return { kind: 'text', summary: `${deviceName(message.device)}: « ${String(message.text ?? '')} »`, ...extra };
+      return { kind: 'text', summary: `${deviceName(message.device, named)}: « ${String(message.text ?? '')} »`, ...extra };
     case 'change':
       if (message.resourceType !== 'Encounter' && message.resourceType !== 'Device') return undefined;
       return {
