@@ -1,8 +1,8 @@
 /**
  * Signing in to the console: a bearer token from `POST /auth/negotiate` for the browser's Kerberos
  * ticket, else from `POST /auth/token` with the user's directory login and password as Basic
- * credentials (README, Authentication), kept for the tab
- * (sessionStorage) until it expires, and sent with every API call and WebSocket (`access_token`).
+ * credentials (README, Authentication), kept for the tab (sessionStorage) until it expires, and
+ * sent with every API call and WebSocket (`access_token`).
  * Calls go without the browser's own credentials, so a 401 never opens the browser's login box.
  * Without authentication configured (loopback), the API answers without a token and none is asked.
  */
