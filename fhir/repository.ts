@@ -12,7 +12,8 @@ import { assertValidId, validate } from './validation.ts';
 import type { ProfileRegistry } from './profiles.ts';
 import { extractIndexRows } from './search/extract.ts';
 import { emptyIndexRows, type IndexRows } from './search/index-rows.ts';
-import { writeStatement, type VersionWrite } from './write-statement.ts';
+import { indexMask, writeStatement, type VersionWrite } from './write-statement.ts';
+import { LockedRows, type CurrentRow } from './locked-rows.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import type { ResourceChange, WriteHook } from './write-hooks.ts';
 import type { WriteGuard } from './access.ts';
@@ -53,12 +54,6 @@ export interface HistoryQuery {
   count: number;
 }
 
-interface CurrentRow {
-  version_id: string;
-  deleted: boolean;
-  content: Resource | null;
-  index_mask: number;
-}
 
 /** A JSON Patch operation (RFC 6902). */
 export interface PatchOperation {
@@ -77,14 +72,21 @@ export class Repository {
   readonly #guard: WriteGuard | undefined;
   /** Groups concurrent plain creates; only outside a transaction, whose writes must stay in it. */
   readonly #batcher: WriteBatcher | undefined;
+  /** In a transaction: the rows it holds locked, shared by every repository bound to it. */
+  readonly #locked: LockedRows | undefined;
 
-  constructor(db: Database, profiles: ProfileRegistry, options: { hooks?: WriteHook[]; tx?: Queryable; guard?: WriteGuard; batcher?: WriteBatcher } = {}) {
+  constructor(
+    db: Database,
+    profiles: ProfileRegistry,
+    options: { hooks?: WriteHook[]; tx?: Queryable; guard?: WriteGuard; batcher?: WriteBatcher; locked?: LockedRows } = {},
+  ) {
     this.#db = db;
     this.#profiles = profiles;
     this.#hooks = options.hooks ?? [];
     this.#tx = options.tx;
     this.#guard = options.guard;
     this.#batcher = options.tx ? undefined : options.batcher ?? new WriteBatcher((writes) => this.#store(writes));
+    this.#locked = options.tx ? options.locked ?? new LockedRows() : undefined;
   }
 
   /** Runs `work` with a repository bound to one database transaction (all or nothing). */
@@ -93,13 +95,23 @@ export class Repository {
     return this.#db.transaction((tx) => work(new Repository(this.#db, this.#profiles, { hooks: this.#hooks, tx, ...(this.#guard ? { guard: this.#guard } : {}) })));
   }
 
+  /** The same transaction (if any) and its locked rows, with another guard (or none). */
+  #sibling(guard: WriteGuard | undefined): Repository {
+    return new Repository(this.#db, this.#profiles, {
+      hooks: this.#hooks,
+      ...(guard ? { guard } : {}),
+      ...(this.#tx ? { tx: this.#tx, locked: this.#locked } : {}),
+      ...(this.#batcher ? { batcher: this.#batcher } : {}),
+    });
+  }
+
   /**
    * This repository with every write first shown to `guard`, which throws to refuse it (a
    * caller's access to the resources, as they were and as they would be). What the write hooks
    * derive is the server's own doing and is not asked.
    */
   guardedBy(guard: WriteGuard): Repository {
-    return new Repository(this.#db, this.#profiles, { hooks: this.#hooks, guard, ...(this.#tx ? { tx: this.#tx } : {}), ...(this.#batcher ? { batcher: this.#batcher } : {}) });
+    return this.#sibling(guard);
   }
 
   /** Whether a write of this type must run hooks (and so needs a transaction). */
@@ -108,7 +120,7 @@ export class Repository {
   }
 
   async #afterWrite(change: ResourceChange): Promise<void> {
-    const server = this.#guard ? new Repository(this.#db, this.#profiles, { hooks: this.#hooks, ...(this.#tx ? { tx: this.#tx } : {}) }) : this;
+    const server = this.#guard ? this.#sibling(undefined) : this;
     for (const hook of this.#hooks) if (hook.interestedIn(change.resourceType)) await hook.afterWrite(server, change);
   }
 
@@ -128,11 +140,11 @@ export class Repository {
   }
 
   async read(resourceType: string, id: string): Promise<Resource> {
-    const rows = await this.#q.query<CurrentRow>(
+    const row = this.#locked?.get(resourceType, id) ?? (await this.#q.query<CurrentRow>(
       'SELECT version_id, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2',
       [resourceType, id],
-    );
-    const row = rows[0];
+      'passerelle_read',
+    ))[0];
     if (!row) throw notFound(`${resourceType}/${id} is not known`);
     if (row.deleted || !row.content) throw gone(`${resourceType}/${id} was deleted (version ${row.version_id})`);
     return row.content;
@@ -140,11 +152,24 @@ export class Repository {
 
   /** The current resource, or undefined when it is not known or was deleted (where `read` throws 404/410). */
   async readIfExists<T extends Resource = Resource>(resourceType: string, id: string): Promise<T | undefined> {
+    const locked = this.#locked?.get(resourceType, id);
+    if (locked) return (locked.deleted ? undefined : locked.content ?? undefined) as T | undefined;
     const rows = await this.#q.query<{ content: Resource | null }>(
       'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = $2 AND NOT deleted',
       [resourceType, id],
+      'passerelle_read_if_exists',
     );
     return (rows[0]?.content ?? undefined) as T | undefined;
+  }
+
+  /**
+   * Like `readIfExists`, and locks the resource until the transaction ends (no one else can
+   * change it meanwhile), so that updating it after costs no second read. In a transaction only.
+   */
+  async readForUpdate<T extends Resource = Resource>(resourceType: string, id: string): Promise<T | undefined> {
+    if (!this.#tx) throw new Error('readForUpdate needs a transaction');
+    const row = await this.#lockCurrent(resourceType, id);
+    return (row && !row.deleted ? row.content ?? undefined : undefined) as T | undefined;
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
@@ -152,6 +177,7 @@ export class Repository {
     const rows = await this.#q.query<{ content: Resource | null }>(
       'SELECT content FROM fhir_history WHERE resource_type = $1 AND id = $2 AND version_id = $3',
       [resourceType, id, versionId],
+      'passerelle_vread',
     );
     const row = rows[0];
     if (!row) throw notFound(`${resourceType}/${id} has no version ${versionId}`);
@@ -321,14 +347,26 @@ export class Repository {
   async #store(writes: VersionWrite[]): Promise<void> {
     const { sql, params, name } = writeStatement(writes);
     await this.#q.query(sql, params, name);
+    // A row written is locked until the transaction ends: its next read or update need not ask.
+    for (const w of writes) {
+      this.#locked?.remember(w.resourceType, w.id, {
+        version_id: String(w.versionId), deleted: w.content === undefined, content: (w.content as Resource | undefined) ?? null, index_mask: indexMask(w.index),
+      });
+    }
   }
 
+  /** The current row, locked until the transaction ends (from memory when this transaction already holds it). */
   async #lockCurrent(resourceType: string, id: string): Promise<CurrentRow | undefined> {
+    const held = this.#locked?.get(resourceType, id);
+    if (held) return held;
     const rows = await this.#q.query<CurrentRow>(
       'SELECT version_id, deleted, content, index_mask FROM fhir_resource WHERE resource_type = $1 AND id = $2 FOR UPDATE',
       [resourceType, id],
+      'passerelle_lock_current',
     );
-    return rows[0];
+    const row = rows[0];
+    if (row) this.#locked?.remember(resourceType, id, row);
+    return row;
   }
 
   /**

@@ -56,31 +56,34 @@ const toLogged = (row: Row): LoggedMessage => ({
   processedAt: row.processed_at ? new Date(row.processed_at).toISOString() : null,
 });
 
-/** Serialises the messages of one patient (their arrival order is their order of `id`). */
-export async function lockPatient(q: Queryable, patientKey: string): Promise<void> {
-  await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`hl7:${patientKey}`]);
-}
-
 /**
- * Stores a received message, or finds the one it repeats. Call it in a transaction holding the
- * patient's lock, so that ids follow arrival order per patient.
+ * Stores a received message, or finds the one it repeats: one statement, committed on its own
+ * (outside a transaction) or with the caller's. It first takes the patient's lock, so that ids,
+ * drawn after it, follow arrival order per patient (their order of application, see `nextPending`).
  */
 export async function recordReceived(q: Queryable, m: ReceivedMessage): Promise<{ id: string; duplicate: boolean; status: MessageStatus; ack: Buffer | null }> {
+  const params = [m.transport, m.sender, m.controlId, m.messageType, m.contentHash, m.patientKey ?? null, m.visitKey ?? null, m.raw];
   const rows = await q.query<{ id: string; status: MessageStatus; ack: Buffer | Uint8Array | null; inserted: boolean }>(
     `INSERT INTO hl7_message (transport, sender, control_id, message_type, content_hash, patient_key, visit_key, raw, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received')
+     SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bytea, 'received'
+     ${m.patientKey === undefined ? '' : `FROM (SELECT pg_advisory_xact_lock(hashtextextended('hl7:' || $6, 1))) AS patient_lock`}
      ON CONFLICT (sender, control_id, content_hash) WHERE control_id <> ''
      DO UPDATE SET duplicates = hl7_message.duplicates + 1,
        status = CASE WHEN hl7_message.status = 'error' THEN 'received' ELSE hl7_message.status END
      RETURNING id, status, ack, (xmax = 0) AS inserted`,
-    [m.transport, m.sender, m.controlId, m.messageType, m.contentHash, m.patientKey ?? null, m.visitKey ?? null, m.raw],
-    'hl7_record_received',
+    params,
+    m.patientKey === undefined ? 'hl7_record_received' : 'hl7_record_received_locked',
   );
   const row = rows[0] as { id: string; status: MessageStatus; ack: Buffer | Uint8Array | null; inserted: boolean };
   return { id: String(row.id), duplicate: !row.inserted, status: row.status, ack: row.ack ? Buffer.from(row.ack) : null };
 }
 
-/** The oldest message of a patient still waiting to be applied, up to `uptoId`, locked. */
+/**
+ * The oldest message of a patient still waiting to be applied, up to `uptoId`, locked until the
+ * transaction ends. That row lock is what applies a patient's messages one at a time and in
+ * order: a worker finding the oldest one locked by another waits for it to commit, then (the row
+ * re-read as committed, no longer `received`) moves on to the next.
+ */
 export async function nextPending(q: Queryable, patientKey: string | undefined, uptoId: string): Promise<{ id: string; raw: Buffer } | undefined> {
   const rows = patientKey === undefined
     ? await q.query<{ id: string; raw: Uint8Array }>(`SELECT id, raw FROM hl7_message WHERE id = $1 AND status = 'received' FOR UPDATE`, [uptoId])

@@ -6,8 +6,8 @@
  * the repository in ONE transaction together with its log status, so the bed-availability
  * Observations change in that same commit; (4) acknowledged only after that commit.
  * Messages of one patient are applied in arrival order, whichever connection or server instance
- * received them: a worker applies, under the patient's lock, every earlier message of that patient
- * still waiting, then its own.
+ * received them: a worker applies every earlier message of that patient still waiting, then its
+ * own, each under its log row's lock (see `nextPending`).
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -17,7 +17,7 @@ import { acknowledgementFor, buildAck, type ApplicationCode } from './ack.ts';
 import { ERROR_CODE, Hl7Error, rejection, type ErrorCode } from './errors.ts';
 import { MAPPINGS, mainIdentifier, patientKey, visitKey, type Effects, type MappingContext, type MappingOptions } from './mapping/index.ts';
 import {
-  findApplied, loadMessage, lockPatient, messageState, nextPending, recordOutcome, recordReceived, resetForReplay, type MessageStatus,
+  findApplied, loadMessage, messageState, nextPending, recordOutcome, recordReceived, resetForReplay, type MessageStatus,
 } from './message-log.ts';
 
 export interface PipelineDependencies {
@@ -120,10 +120,7 @@ export class Hl7Pipeline {
       parseError = rejection(ERROR_CODE.dataType, 'The message contains NUL bytes, which HL7 v2 text may not hold');
     }
     const identity = identify(message, raw);
-    const recorded = await this.#deps.db.transaction(async (tx) => {
-      if (identity.patientKey) await lockPatient(tx, identity.patientKey);
-      return recordReceived(tx, { transport, raw, ...identity });
-    });
+    const recorded = await recordReceived(this.#deps.db, { transport, raw, ...identity });
     let result: ReceiveResult;
     if (recorded.duplicate && (recorded.status === 'applied' || recorded.status === 'rejected')) {
       result = { ack: recorded.ack ?? undefined, status: recorded.status, id: recorded.id, duplicate: true };
@@ -196,7 +193,6 @@ export class Hl7Pipeline {
     for (;;) {
       let current: { id: string; message: Er7Message | undefined } = { id, message: parsed };
       const step = await this.#deps.db.transaction(async (tx) => {
-        if (key) await lockPatient(tx, key);
         const pending = await nextPending(tx, key, id);
         if (!pending) return undefined;
         current = { id: pending.id, message: pending.id === id ? parsed : undefined };

@@ -160,11 +160,12 @@ function sameAvailability(a: Observation, b: Observation): boolean {
 
 /**
  * Recounts one ward and writes its Observation if anything changed; deletes it when the ward no
- * longer exists (or is no longer a ward). The caller holds the ward's lock.
+ * longer exists (or is no longer a ward). The caller holds the ward's lock, in a transaction.
  */
 export async function refreshWard(repo: Repository, wardId: string, now = new Date().toISOString()): Promise<void> {
   const id = bedAvailabilityId(wardId);
-  const [ward, current] = [await repo.readIfExists('Location', wardId), await repo.readIfExists('Observation', id)];
+  // The Observation is locked for its update (the ward's lock already keeps other recounts out).
+  const [ward, current] = [await repo.readIfExists('Location', wardId), await repo.readForUpdate('Observation', id)];
   if (!isWard(ward)) {
     // Beds may arrive before their ward (e.g. in a Bundle); the ward's own write counts them.
     if (current) await repo.delete('Observation', id);

@@ -15,7 +15,7 @@ export function bedStatusOf(bed: Location): string | undefined {
 
 /** Sets a bed's status (no write when it already has it) and records the change. */
 export async function setBedStatus(ctx: MappingContext, bedId: string, status: BedStatusCode): Promise<void> {
-  const bed = await ctx.repo.readIfExists<Location>('Location', bedId);
+  const bed = await ctx.repo.readForUpdate<Location>('Location', bedId);
   if (!bed || !isBed(bed)) return;
   const from = bedStatusOf(bed);
   if (from === status) return;
@@ -28,7 +28,7 @@ export const occupyBed = (ctx: MappingContext, bedId: string): Promise<void> => 
 
 /** A patient leaves the bed: it becomes unoccupied (or housekeeping, per the options) if it was occupied. */
 export async function releaseBed(ctx: MappingContext, bedId: string): Promise<void> {
-  const bed = await ctx.repo.readIfExists<Location>('Location', bedId);
+  const bed = await ctx.repo.readForUpdate<Location>('Location', bedId);
   if (!bed || bedStatusOf(bed) !== BED_STATUS.occupied) return;
   await setBedStatus(ctx, bedId, ctx.options.releasedBedStatus);
 }
@@ -40,7 +40,7 @@ export async function releaseBed(ctx: MappingContext, bedId: string): Promise<vo
  */
 export async function undoBedChanges(ctx: MappingContext, changes: readonly { bed: string; from?: string; to: string }[]): Promise<void> {
   for (const change of [...changes].reverse()) {
-    const bed = await ctx.repo.readIfExists<Location>('Location', change.bed);
+    const bed = await ctx.repo.readForUpdate<Location>('Location', change.bed);
     if (!bed) continue;
     const now = bedStatusOf(bed);
     const previous = (change.from ?? ctx.options.releasedBedStatus) as BedStatusCode;

@@ -77,11 +77,14 @@ export function eventTime(ctx: MappingContext, pv1Field?: number): string | unde
   return undefined;
 }
 
-/** The visit's Encounter as it is now, if it exists. */
+/**
+ * The visit's Encounter as it is now, if it exists; locked until the message's transaction ends,
+ * since most messages that read it write it (the visit's messages are applied one at a time anyway).
+ */
 export function currentEncounter(ctx: MappingContext, pv1: Er7Segment): Promise<Encounter | undefined> {
   const key = visitKey(pv1);
   if (!key) throw requiredField('PV1', 19, 'visit number');
-  return ctx.repo.readIfExists<Encounter>('Encounter', encounterIdFor(key));
+  return ctx.repo.readForUpdate<Encounter>('Encounter', encounterIdFor(key));
 }
 
 /**

@@ -52,9 +52,15 @@ async function findSite(repo: Repository, hospital: Organization): Promise<Locat
   return roots.find(isSite);
 }
 
-/** A Location by natural id, else by our identifier, else created by `make` (if the options allow). */
-async function findOrCreate(ctx: MappingContext, id: string, key: string, where: Er7Location, what: string, make: () => Promise<Location>): Promise<Location> {
-  const found = (await ctx.repo.readIfExists<Location>('Location', id)) ?? (await searchFirst<Location>(ctx.repo, 'Location', { identifier: `${HL7_LOCATION_SYSTEM}|${key}` }));
+/**
+ * A Location by natural id (locked for an update when `forUpdate`), else by our identifier, else
+ * created by `make` (if the options allow).
+ */
+async function findOrCreate(
+  ctx: MappingContext, id: string, key: string, where: Er7Location, what: string, make: () => Promise<Location>, forUpdate = false,
+): Promise<Location> {
+  const byId = forUpdate ? ctx.repo.readForUpdate<Location>('Location', id) : ctx.repo.readIfExists<Location>('Location', id);
+  const found = (await byId) ?? (await searchFirst<Location>(ctx.repo, 'Location', { identifier: `${HL7_LOCATION_SYSTEM}|${key}` }));
   if (found) return found;
   if (ctx.options.unknownLocations === 'reject') {
     throw applicationError(ERROR_CODE.unknownKey, `${what} ${key} is not known (unknown locations are refused)`, where);
@@ -113,6 +119,7 @@ export async function resolvePlace(ctx: MappingContext, pl: Er7Repetition, where
   const bedParts = room ? [pointOfCare, room, bedCode] : [pointOfCare, bedCode];
   const bedKey = `${finess}/${bedParts.join('/')}`;
   const bedId = locationIdFor('bed', finess, ...bedParts);
+  // The bed is locked as found: the message is about to occupy or free it.
   const bed = await findOrCreate(ctx, bedId, bedKey, { ...where, component: 3 }, 'Bed', () => newLocation(ctx, hospital, {
     id: bedId,
     identifier: [{ system: HL7_LOCATION_SYSTEM, value: bedKey }],
@@ -120,7 +127,7 @@ export async function resolvePlace(ctx: MappingContext, pl: Er7Repetition, where
     name: pl.get(9).trim() || [pointOfCare, room, bedCode].filter(Boolean).join(' '),
     physicalType: { coding: [physicalTypeCoding(PHYSICAL_TYPE.bed)] },
     partOf: ref(ward),
-  }, PROFILE.bed, false));
+  }, PROFILE.bed, false), true);
   return { hospital, ward, bed };
 }
 

@@ -58,9 +58,13 @@ export const patientKey = (identifier: Identifier): string => `${identifier.syst
 
 export const patientIdFor = (identifier: Identifier): string => naturalId('pat', patientKey(identifier));
 
-/** The Patient an identifier names, by its natural id, else by identifier search. */
-export async function findPatient(repo: Repository, identifier: Identifier): Promise<Patient | undefined> {
-  return (await repo.readIfExists<Patient>('Patient', patientIdFor(identifier)))
+/**
+ * The Patient an identifier names, by its natural id (locked for an update when `forUpdate`),
+ * else by identifier search.
+ */
+export async function findPatient(repo: Repository, identifier: Identifier, forUpdate = false): Promise<Patient | undefined> {
+  const id = patientIdFor(identifier);
+  return (await (forUpdate ? repo.readForUpdate<Patient>('Patient', id) : repo.readIfExists<Patient>('Patient', id)))
     ?? searchFirst<Patient>(repo, 'Patient', { identifier: `${identifier.system ?? ''}|${identifier.value}` });
 }
 
@@ -68,7 +72,7 @@ export async function findPatient(repo: Repository, identifier: Identifier): Pro
 export async function upsertPatient(repo: Repository, pid: Er7Segment): Promise<Reference<Patient>> {
   const identifier = mainIdentifier(pid.field(3).repetitions);
   if (!identifier) throw requiredField('PID', 3, 'patient identifier list');
-  const existing = await findPatient(repo, identifier);
+  const existing = await findPatient(repo, identifier, true);
   const patient: Patient = existing ? structuredClone(existing) : { resourceType: 'Patient', id: patientIdFor(identifier) };
   const previousIdentifiers = patient.identifier ?? [];
   applyRules(patient, pid, PID_RULES);

@@ -1,7 +1,8 @@
 /**
  * Delivery guarantees over real sockets: a third-party MLLP client (Debian's `mllp_send`, from
  * python3-hl7) is answered; many connections at once each get their ACKs; messages of one patient
- * arriving on two connections are applied in arrival order (PostgreSQL, real concurrency); a
+ * arriving on two connections are applied in arrival order, and one still waiting is applied
+ * before the next (PostgreSQL, real concurrency); a
  * message over the size limit gets an AR without blocking the connection; and when the database
  * is gone no ACK is sent at all, so the sender keeps the message and sends it again.
  */
@@ -133,6 +134,42 @@ if (postgres) {
       assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-02-003`), 'U');
       const order = await bridge.db.query<{ control_id: string }>(`SELECT control_id FROM hl7_message WHERE control_id LIKE 'ORD%' ORDER BY id`);
       assert.deepEqual(order.map((r) => r.control_id), ['ORD0', 'ORD1', 'ORD2']);
+    });
+
+    it('applies a message still waiting (its worker slow) before the next one of the patient, whoever gets there', async () => {
+      const client = await connectMllp({ host: '127.0.0.1', port: bridge.mllp.port });
+      const fields = { finess: bridge.finess, mrn: 'ORW', visit: 'ORWV' };
+      assert.equal(ackOf(await client.send(Buffer.from(adt({ ...fields, controlId: 'ORW0', event: 'A01', ward: '01', bed: '004' })))).code, 'AA');
+      // A transfer logged but not applied yet, whose worker holds its log row (as it does while applying).
+      const schema = (await bridge.db.query<{ schema: string }>('SELECT current_schema() AS schema'))[0]?.schema as string;
+      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}` });
+      await holder.connect();
+      const transfer = Buffer.from(adt({ ...fields, controlId: 'ORW1', event: 'A02', ward: '02', bed: '004' }));
+      const { rows: [logged] } = await holder.query(
+        `INSERT INTO hl7_message (transport, sender, control_id, message_type, content_hash, patient_key, visit_key, raw, status)
+         SELECT 'mllp', sender, 'ORW1', 'ADT^A02', 'not-a-hash', patient_key, visit_key, $1, 'received' FROM hl7_message WHERE control_id = 'ORW0'
+         RETURNING id`, [transfer]);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM hl7_message WHERE id = $1 FOR UPDATE', [logged.id]);
+      const discharge = client.send(Buffer.from(adt({ ...fields, controlId: 'ORW2', event: 'A03', ward: '02', bed: '004' })));
+      const waiters = async (): Promise<number> => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`)).rows[0].n);
+      while ((await waiters()) < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The worker gives up without applying it: the discharge's worker applies the transfer first.
+      await holder.query('ROLLBACK');
+      await holder.end();
+      assert.equal(ackOf(await discharge).code, 'AA');
+      await client.close();
+      const { resources } = await bridge.repo.search(parseSearch('Encounter', new URLSearchParams({ identifier: 'urn:oid:1.2.250.1.999.1|ORWV' })));
+      const encounter = resources[0] as Encounter;
+      assert.equal(encounter.status, 'finished');
+      assert.deepEqual(encounter.location?.map((l) => [l.location.reference, l.status]), [
+        [`Location/bed-${bridge.finess}-01-004`, 'completed'], [`Location/bed-${bridge.finess}-02-004`, 'completed'],
+      ]);
+      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-01-004`), 'U');
+      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-02-004`), 'U');
+      const applied = await bridge.db.query<{ control_id: string; status: string }>(
+        `SELECT control_id, status FROM hl7_message WHERE control_id LIKE 'ORW%' ORDER BY processed_at, id`);
+      assert.deepEqual(applied.map((r) => [r.control_id, r.status]), [['ORW0', 'applied'], ['ORW1', 'applied'], ['ORW2', 'applied']]);
     });
   });
 }
