@@ -54,7 +54,6 @@ export interface HistoryQuery {
   count: number;
 }
 
-
 /** A JSON Patch operation (RFC 6902). */
 export interface PatchOperation {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
