@@ -105,6 +105,21 @@ export async function recordOutcome(q: Queryable, id: string, outcome: { status:
   );
 }
 
+/**
+ * Records that applying a message failed (outside the transaction that failed), unless it is no
+ * longer waiting: in the meantime another worker of the patient may have applied it, and that
+ * outcome stands. True when recorded.
+ */
+export async function recordFailure(q: Queryable, id: string, failure: { ack: Buffer | null; error: string }): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE hl7_message SET status = 'error', ack = $2, error = $3, attempts = attempts + 1, processed_at = now()
+     WHERE id = $1 AND status = 'received' RETURNING id`,
+    [id, failure.ack, failure.error],
+    'hl7_record_failure',
+  );
+  return rows.length > 0;
+}
+
 /** The state of a message (to answer a duplicate whose first copy another connection processed). */
 export async function messageState(q: Queryable, id: string): Promise<{ status: MessageStatus; ack: Buffer | null } | undefined> {
   const rows = await q.query<{ status: MessageStatus; ack: Uint8Array | null }>('SELECT status, ack FROM hl7_message WHERE id = $1', [id]);
