@@ -18,7 +18,7 @@ import { WriteBatcher } from './write-batcher.ts';
 import type { ResourceChange, WriteHook } from './write-hooks.ts';
 import type { WriteGuard } from './access.ts';
 import { parseSearch, type IncludeSpec, type SearchRequest } from './search/request.ts';
-import { executeSearch, type SearchResult } from './search/execute.ts';
+import { countByElements, executeSearch, type ElementGroup, type SearchResult } from './search/execute.ts';
 import { findIncludes } from './search/include.ts';
 
 export interface WriteResult {
@@ -291,6 +291,11 @@ export class Repository {
    */
   search(request: SearchRequest, options: { lock?: boolean; baseUrl?: string } = {}): Promise<SearchResult> {
     return executeSearch(this.#q, request, options);
+  }
+
+  /** The matches of a search counted by the values of some top-level elements (see `countByElements`). */
+  countByElements(request: SearchRequest, elements: string[]): Promise<ElementGroup[]> {
+    return countByElements(this.#q, request, elements);
   }
 
   /** Resources that `_include` and `_revinclude` add to a page of matches. */

@@ -98,15 +98,23 @@ export async function locationsPartOf(repo: Repository, id: string): Promise<Loc
   }
 }
 
-/** Counts the beds of a ward by status. */
+/** What of a Location its count depends on: the database groups a ward's Locations by these. */
+const COUNTED_ELEMENTS = ['physicalType', 'partOf', 'status', 'operationalStatus'] as const;
+
+/**
+ * Counts the beds of a ward by status. The database groups the Locations that are part of the
+ * ward by what the count depends on, so a recount reads a few groups, not every bed.
+ */
 export async function countBeds(repo: Repository, wardId: string): Promise<BedCounts> {
   const counts = Object.fromEntries(AVAILABILITY_COMPONENTS.map((c) => [c.code, 0])) as BedCounts;
-  for (const location of await locationsPartOf(repo, wardId)) {
+  const groups = await repo.countByElements(parseSearch('Location', new URLSearchParams({ partof: `Location/${wardId}` })), [...COUNTED_ELEMENTS]);
+  for (const { values, count: beds } of groups) {
+    const location = { resourceType: 'Location', ...Object.fromEntries(COUNTED_ELEMENTS.map((element, i) => [element, values[i]])) } as Location;
     if (!isBed(location) || locationId(location.partOf) !== wardId) continue;
     const count = countOf(location);
     if (!count) continue;
-    counts[count]++;
-    counts.total++;
+    counts[count] += beds;
+    counts.total += beds;
   }
   return counts;
 }
@@ -176,9 +184,15 @@ export async function refreshWard(repo: Repository, wardId: string, now = new Da
   await repo.update(next);
 }
 
-/** Serialises recounts of one ward until the transaction ends (concurrent bed changes wait their turn). */
-export function lockWard(repo: Repository, wardId: string): Promise<void> {
-  return repo.lockCondition('Observation', `ward=${wardId}`);
+/**
+ * Serialises recounts of one ward until the transaction ends (concurrent bed changes wait their
+ * turn): the lock of the ward's Observation row, which the recount then rewrites; or, while there
+ * is no such Observation, a lock on the ward's name, so that two first counts cannot both create it
+ * (the second, let in after the first committed, then finds and locks the row).
+ */
+export async function lockWard(repo: Repository, wardId: string): Promise<void> {
+  if (await repo.readForUpdate('Observation', bedAvailabilityId(wardId))) return;
+  await repo.lockCondition('Observation', `ward=${wardId}`);
 }
 
 /** The wards of a site whose hospital (the site's managingOrganization) changed. */

@@ -105,6 +105,27 @@ async function countMatches(db: Queryable, request: SearchRequest, baseUrl: stri
   return Number(rows[0]?.n ?? 0);
 }
 
+/** One group of `countByElements`: the elements' values (undefined when absent) and how many matches have them. */
+export interface ElementGroup {
+  values: unknown[];
+  count: number;
+}
+
+/**
+ * Counts the matches of a search grouped by the values of some of their top-level elements,
+ * without reading the matches back (a ward's beds by status: a few groups instead of every bed).
+ */
+export async function countByElements(db: Queryable, request: SearchRequest, elements: string[], baseUrl?: string): Promise<ElementGroup[]> {
+  if (elements.length === 0) throw new Error('countByElements needs at least one element');
+  const sql = new SqlBuilder(baseUrl);
+  const columns = elements.map((element, i) => `r.content -> ${sql.add(element)}::text AS e${i}`);
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT ${columns.join(', ')}, count(*) AS n FROM fhir_resource r WHERE ${whereSql(request, sql)} GROUP BY ${elements.map((_, i) => i + 1).join(', ')}`,
+    sql.values,
+  );
+  return rows.map((row) => ({ values: elements.map((_, i) => row[`e${i}`] ?? undefined), count: Number(row.n) }));
+}
+
 /** A sort value as JSON: timestamps as ISO text, numerics as text, floats as numbers. */
 function plain(value: unknown): string | number | null {
   if (value === null || value === undefined) return null;
