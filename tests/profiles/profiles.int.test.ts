@@ -82,6 +82,8 @@ const invalid: [string, Resource, string][] = [
   ['an availability without effective time', { ...availability, effectiveDateTime: undefined }, 'Observation.effective[x]'],
   ['an availability whose total is not the sum', withComponent(0, count(9)), 'ba-3'],
   ['an availability missing a count', { ...availability, component: availability.component?.slice(1) }, 'ba-1'],
+  // A second `unknown` of 0 beds: the sum still holds, the count is there twice.
+  ['an availability with a count twice', { ...availability, component: [...availability.component ?? [], availability.component?.[7] as ObservationComponent] }, 'ba-1'],
   ['an availability with an integer count', withComponent(6, (c) => ({ code: c.code, valueInteger: 0 })), 'ba-2'],
   ['an availability with a count in another unit', withComponent(2, (c) => ({ ...c, valueQuantity: { ...c.valueQuantity, code: 'beds' } })), 'ba-2'],
   ['an availability with a count outside UCUM', withComponent(2, (c) => ({ ...c, valueQuantity: { ...c.valueQuantity, system: 'urn:example:units' } })), 'ba-2'],
