@@ -23,6 +23,8 @@ export interface SpoolFile {
 export class DicomFileStore {
   readonly root: string;
   readonly #incoming: string;
+  /** Directories just made, until their entries in their parents are on disk. */
+  readonly #making = new Map<string, Promise<void>>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -44,24 +46,52 @@ export class DicomFileStore {
   }
 
   async spool(): Promise<SpoolFile> {
-    await mkdir(this.#incoming, { recursive: true });
     const path = join(this.#incoming, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
-    const handle = await open(path, 'wx');
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'wx');
+    } catch (err) {
+      // The first spool (or someone removed the directory): make it and try again, rather than a mkdir every time.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(this.#incoming, { recursive: true });
+      handle = await open(path, 'wx');
+    }
     return spoolFile(path, handle);
   }
 
-  /** Moves a spooled file to its place (same file system: atomic) and makes the move durable. */
+  /**
+   * Moves a spooled file to its place (same file system: atomic) and makes the move durable:
+   * the directory that holds it is flushed, and so is the parent of every directory made for it
+   * (a file in a new directory is only found after a crash once the directory's own entry is).
+   */
   async place(spooledPath: string, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
+    const directory = dirname(target);
     try {
       await rename(spooledPath, target);
     } catch (err) {
       // The series' directory is new: make it and try again (cheaper than a mkdir every time).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dirname(target), { recursive: true });
+      const first = await mkdir(directory, { recursive: true });
       await rename(spooledPath, target);
+      if (first !== undefined) this.#flushEntries(directory, first);
     }
-    await syncDirectory(dirname(target));
+    // Directories another request made may still be on their way to disk: wait for them too.
+    await Promise.all([syncDirectory(directory), this.#making.get(directory), this.#making.get(dirname(directory))]);
+  }
+
+  /** Flushes the parents of the directories made, from `deepest` up to `first`, noting them as being made until then. */
+  #flushEntries(deepest: string, first: string): void {
+    const made: string[] = [];
+    for (let dir = deepest; ; dir = dirname(dir)) {
+      made.push(dir);
+      if (dir === first || dir === dirname(dir)) break;
+    }
+    const durable = Promise.all(made.map((dir) => syncDirectory(dirname(dir)))).then(() => undefined);
+    for (const dir of made) this.#making.set(dir, durable);
+    void durable.catch(() => undefined).finally(() => {
+      for (const dir of made) if (this.#making.get(dir) === durable) this.#making.delete(dir);
+    });
   }
 
   /** Removes a spooled file that will not be placed. */

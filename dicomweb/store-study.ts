@@ -1,7 +1,8 @@
 /**
- * Stores the received instances of one study: files placed, then ONE transaction for the index
- * rows and the ImagingStudy, then old files of replaced instances removed. Either an instance is
- * stored (file, index and ImagingStudy) or it is not stored at all.
+ * Stores the received instances of one study: files placed, and ONE transaction for the index
+ * rows and the ImagingStudy that commits only once the files are on disk, then old files of
+ * replaced instances removed. Either an instance is stored (file, index and ImagingStudy) or it is
+ * not stored at all.
  *
  * Re-sent instances: the same bytes again is a success that changes nothing; other bytes for a
  * known SOP Instance UID replace the stored instance (latest wins, as a modality correcting an
@@ -41,14 +42,23 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
   }));
   let result: { refused: Map<string, StoreFailure>; replacedPaths: string[] };
   let placed = 0;
-  try {
-    // Placing first is safe: a file's name carries its digest, so it never replaces other bytes.
+  // Placing before the index commits is safe: a file's name carries its digest, so it never
+  // replaces other bytes. The files go to disk while the index is written; the commit waits for them.
+  const placing = (async () => {
     for (const [i, item] of indexed.entries()) {
       await ctx.files.place((items[i] as ReceivedInstance).spoolPath, item.filePath);
       placed++;
     }
-    result = await ctx.db.transaction((tx) => indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed));
+  })();
+  placing.catch(() => undefined);
+  try {
+    result = await ctx.db.transaction(async (tx) => {
+      const indexedStudy = await indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed);
+      await placing;
+      return indexedStudy;
+    });
   } catch (err) {
+    await placing.catch(() => undefined);
     await Promise.all(items.slice(placed).map((item) => ctx.files.discardSpooled(item.spoolPath)));
     await removeUnreferenced(ctx, indexed.slice(0, placed).map((item) => item.filePath));
     const reason = placed < indexed.length ? FAILURE_REASON.outOfResources : FAILURE_REASON.processingFailure;

@@ -100,6 +100,7 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
   const spool: SpoolFile = await ctx.files.spool();
   let chunks: Buffer[] | undefined = [];
   let length = 0;
+  let finishing: Promise<{ sha256: string; size: number }> | undefined;
   try {
     for await (const chunk of body) {
       await spool.write(chunk);
@@ -107,10 +108,12 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
       if (chunks && length <= PARSE_FROM_MEMORY_MAX) chunks.push(chunk);
       else chunks = undefined;
     }
-    const { sha256, size } = await spool.finish();
-    const bytes = chunks ? Buffer.concat(chunks, length) : await readFile(spool.path);
+    // The spool is flushed to disk while a part held in memory is parsed; a larger one is read back after.
+    finishing = spool.finish();
+    const inMemory = chunks ? parseOrRefuse(Buffer.concat(chunks, length)) : undefined;
     chunks = undefined;
-    const parsed = parseOrRefuse(bytes);
+    const { sha256, size } = await finishing;
+    const parsed = inMemory ?? parseOrRefuse(await readFile(spool.path));
     if ('failure' in parsed) {
       await spool.discard();
       return parsed;
@@ -121,6 +124,8 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
     }
     return { parsed, spoolPath: spool.path, sha256, size };
   } catch (err) {
+    // A flush still running must end before the file is removed.
+    await finishing?.catch(() => undefined);
     await spool.discard();
     throw err;
   }
