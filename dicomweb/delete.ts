@@ -5,6 +5,7 @@
  */
 import type { StoreContext } from './store-study.ts';
 import { notFound } from './errors.ts';
+import { removeUnreferenced } from './file-cleanup.ts';
 import { pruneEmpty } from './index-writer.ts';
 import { syncImagingStudy } from './imaging-study.ts';
 import { describe, type Scope } from './retrieve.ts';
@@ -25,6 +26,7 @@ export async function deleteScope(ctx: StoreContext, scope: Scope): Promise<numb
     await syncImagingStudy(ctx.repositoryIn(tx), tx, scope.studyUid);
     return rows.map((row) => row.file_path);
   });
-  await Promise.all(paths.map((path) => ctx.files.remove(path).catch(() => undefined)));
+  // A store of the same bytes may have committed since: only files nothing points to go.
+  await removeUnreferenced(ctx, scope.studyUid, paths);
   return paths.length;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { isUid } from './uids.ts';
 
@@ -106,6 +106,11 @@ export class DicomFileStore {
 
   stream(relativePath: string): ReadStream {
     return createReadStream(this.absolute(relativePath));
+  }
+
+  /** Whether a stored file is there. */
+  async exists(relativePath: string): Promise<boolean> {
+    return access(this.absolute(relativePath)).then(() => true, () => false);
   }
 
   /** Removes a file; a file already gone is not an error. */

@@ -12,6 +12,7 @@
 import type { Database, Queryable, Repository } from '../fhir/index.ts';
 import type { DicomFileStore } from './file-store.ts';
 import { pruneEmpty, storedState, upsertSeriesAndInstance, upsertStudy, type IndexedInstance } from './index-writer.ts';
+import { lockStudyFiles, removeUnreferenced } from './file-cleanup.ts';
 import { syncImagingStudy } from './imaging-study.ts';
 import type { ParsedInstance } from './part10.ts';
 import { FAILURE_REASON, StoreFailure } from './store-failure.ts';
@@ -53,20 +54,24 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
   placing.catch(() => undefined);
   try {
     result = await ctx.db.transaction(async (tx) => {
+      await lockStudyFiles(tx, studyUid);
       const indexedStudy = await indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed);
       await placing;
+      // A request that failed with the same bytes may have removed the file before this one held the lock.
+      const missing = (await Promise.all(indexed.map(async (item) => ((await ctx.files.exists(item.filePath)) ? [] : [item.filePath])))).flat();
+      if (missing.length > 0) throw new Error('a placed file was removed by another request storing the same bytes; send it again');
       return indexedStudy;
     });
   } catch (err) {
     await placing.catch(() => undefined);
     await Promise.all(items.slice(placed).map((item) => ctx.files.discardSpooled(item.spoolPath)));
-    await removeUnreferenced(ctx, indexed.slice(0, placed).map((item) => item.filePath));
+    await removeUnreferenced(ctx, studyUid, indexed.slice(0, placed).map((item) => item.filePath));
     const reason = placed < indexed.length ? FAILURE_REASON.outOfResources : FAILURE_REASON.processingFailure;
     const failure = new StoreFailure(reason, `the instance could not be stored: ${err instanceof Error ? err.message : String(err)}`);
     return items.map((item): StoreOutcome => ({ stored: false, parsed: item.parsed, failure }));
   }
-  await Promise.all(result.replacedPaths.map((path) => ctx.files.remove(path).catch(() => undefined)));
-  await removeUnreferenced(ctx, indexed.filter((item) => result.refused.has(item.parsed.sopInstanceUid)).map((item) => item.filePath));
+  const refusedPaths = indexed.filter((item) => result.refused.has(item.parsed.sopInstanceUid)).map((item) => item.filePath);
+  await removeUnreferenced(ctx, studyUid, [...result.replacedPaths, ...refusedPaths]);
   return indexed.map((item): StoreOutcome => {
     const failure = result.refused.get(item.parsed.sopInstanceUid);
     return failure ? { stored: false, parsed: item.parsed, failure } : { stored: true, parsed: item.parsed };
@@ -113,11 +118,3 @@ function lastOfEachInstance(received: ReceivedInstance[]): ReceivedInstance[] {
   return [...new Map(received.map((item) => [item.parsed.sopInstanceUid, item])).values()];
 }
 
-/** Removes placed files that no committed index row points to (another request may have stored the same bytes). */
-async function removeUnreferenced(ctx: StoreContext, paths: string[]): Promise<void> {
-  if (paths.length === 0) return;
-  const referenced = new Set(
-    (await ctx.db.query<{ file_path: string }>('SELECT file_path FROM dicom_instance WHERE file_path = ANY($1)', [paths]).catch(() => [])).map((row) => row.file_path),
-  );
-  await Promise.all(paths.filter((path) => !referenced.has(path)).map((path) => ctx.files.remove(path).catch(() => undefined)));
-}
