@@ -28,10 +28,11 @@ if (postgres) describe('DICOM file removal racing a store of the same bytes (pos
     if (!existsSync(study)) return [];
     return readdirSync(study).flatMap((series) => readdirSync(join(study, series)).map((name) => join(study, series, name)));
   };
-  const store = async (): Promise<{ status: number; body: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }> }> => {
+  type StoreAnswer = Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
+  const store = async (): Promise<{ status: number; body: StoreAnswer }> => {
     const { body, contentType } = multipartBody([{ body: readFileSync(join(FIXTURES, 'CT_ExplVRLE_CT_small.dcm')) }]);
     const res = await fetch(`${server.base}/studies`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': contentType, accept: 'application/dicom+json' } });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as StoreAnswer };
   };
 
   it('fails the store whose file was removed before it held the lock, and stores it when sent again', async () => {
