@@ -95,27 +95,20 @@ export async function nextPending(q: Queryable, patientKey: string | undefined, 
   return row && { id: String(row.id), raw: Buffer.from(row.raw) };
 }
 
-/** Records the outcome of processing a message. */
-export async function recordOutcome(q: Queryable, id: string, outcome: { status: MessageStatus; ack: Buffer | null; error?: string; effects?: Effects }): Promise<void> {
-  await q.query(
-    `UPDATE hl7_message SET status = $2, ack = $3, error = $4, effects = $5, attempts = attempts + 1, processed_at = now() WHERE id = $1`,
-    // An error text may quote the message, whose bytes may hold a NUL that PostgreSQL text cannot.
-    [id, outcome.status, outcome.ack, outcome.error?.replaceAll('\u0000', '\uFFFD') ?? null, outcome.effects ? JSON.stringify(outcome.effects) : null],
-    'hl7_record_outcome',
-  );
-}
-
 /**
- * Records that applying a message failed (outside the transaction that failed), unless it is no
- * longer waiting: in the meantime another worker of the patient may have applied it, and that
- * outcome stands. True when recorded.
+ * Records the outcome of processing a message; true when recorded. `onlyIfWaiting` is for a
+ * failure recorded outside the transaction that failed: in the meantime another worker of the
+ * patient may have applied the message, and that outcome stands.
  */
-export async function recordFailure(q: Queryable, id: string, failure: { ack: Buffer | null; error: string }): Promise<boolean> {
+export async function recordOutcome(
+  q: Queryable, id: string, outcome: { status: MessageStatus; ack: Buffer | null; error?: string; effects?: Effects }, options: { onlyIfWaiting?: boolean } = {},
+): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE hl7_message SET status = 'error', ack = $2, error = $3, attempts = attempts + 1, processed_at = now()
-     WHERE id = $1 AND status = 'received' RETURNING id`,
-    [id, failure.ack, failure.error],
-    'hl7_record_failure',
+    `UPDATE hl7_message SET status = $2, ack = $3, error = $4, effects = $5, attempts = attempts + 1, processed_at = now()
+     WHERE id = $1 AND (NOT $6::boolean OR status = 'received') RETURNING id`,
+    // An error text may quote the message, whose bytes may hold a NUL that PostgreSQL text cannot.
+    [id, outcome.status, outcome.ack, outcome.error?.replaceAll('\u0000', '\uFFFD') ?? null, outcome.effects ? JSON.stringify(outcome.effects) : null, options.onlyIfWaiting ?? false],
+    'hl7_record_outcome',
   );
   return rows.length > 0;
 }

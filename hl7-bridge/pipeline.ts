@@ -17,7 +17,7 @@ import { acknowledgementFor, buildAck, type ApplicationCode } from './ack.ts';
 import { ERROR_CODE, Hl7Error, rejection, type ErrorCode } from './errors.ts';
 import { MAPPINGS, mainIdentifier, patientKey, visitKey, type Effects, type MappingContext, type MappingOptions } from './mapping/index.ts';
 import {
-  findApplied, loadMessage, messageState, nextPending, recordFailure, recordOutcome, recordReceived, resetForReplay, type MessageStatus,
+  findApplied, loadMessage, messageState, nextPending, recordOutcome, recordReceived, resetForReplay, type MessageStatus,
 } from './message-log.ts';
 
 export interface PipelineDependencies {
@@ -205,7 +205,8 @@ export class Hl7Pipeline {
         this.#deps.logger.error({ error: safeErrorKind(err), log: current.id }, 'hl7 message could not be applied');
         const error = new Hl7Error('AE', ERROR_CODE.internal, 'The message could not be applied because of an internal error; it is kept and can be replayed');
         const ack = this.#ack(current.message, current.id, 'AE', error);
-        if (await recordFailure(this.#deps.db, current.id, { ack: ack ?? null, error: error.message })) return { status: 'error' as const, ack, id: current.id };
+        const recorded = await recordOutcome(this.#deps.db, current.id, { status: 'error', ack: ack ?? null, error: error.message }, { onlyIfWaiting: true });
+        if (recorded) return { status: 'error' as const, ack, id: current.id };
         // Another worker of the patient applied it meanwhile: its outcome is the answer.
         const state = await messageState(this.#deps.db, current.id);
         return { status: state?.status ?? 'error', ack: state?.ack ?? undefined, id: current.id };

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadR4Definitions, ProfileRegistry, Repository, type Database } from '../../fhir/index.ts';
 import { DEFAULT_MAPPING_OPTIONS, Hl7Pipeline } from '../../hl7-bridge/index.ts';
-import { messageState, recordFailure } from '../../hl7-bridge/message-log.ts';
+import { messageState, recordOutcome } from '../../hl7-bridge/message-log.ts';
 import { bedAvailabilityRule, hospitalResources, loadProfiles } from '../../profiles/index.ts';
 import { createLogger } from '../../server/logger.ts';
 import { testDrivers } from '../support/database.ts';
@@ -61,7 +61,7 @@ for (const driver of testDrivers()) describe(`HL7 v2 internal errors (${driver.n
   it('does not record a failure over an outcome another worker recorded meanwhile', async () => {
     const applied = await pipeline.receive(Buffer.from(adt({ finess, controlId: 'BUG2', event: 'A08', mrn: 'BUG', visit: 'BUGV', ward: '01', bed: '005' })), 'mllp');
     assert.equal(applied.status, 'applied');
-    assert.equal(await recordFailure(db, applied.id, { ack: null, error: 'late failure' }), false);
+    assert.equal(await recordOutcome(db, applied.id, { status: 'error', ack: null, error: 'late failure' }, { onlyIfWaiting: true }), false);
     const state = await messageState(db, applied.id);
     assert.equal(state?.status, 'applied');
     assert.equal(ackOf(state?.ack ?? undefined).code, 'AA');
