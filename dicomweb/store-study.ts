@@ -58,8 +58,8 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
       const indexedStudy = await indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed);
       await placing;
       // A request that failed with the same bytes may have removed the file before this one held the lock.
-      const missing = (await Promise.all(indexed.map(async (item) => ((await ctx.files.exists(item.filePath)) ? [] : [item.filePath])))).flat();
-      if (missing.length > 0) throw new Error('a placed file was removed by another request storing the same bytes; send it again');
+      const present = await Promise.all(indexed.map((item) => ctx.files.exists(item.filePath)));
+      if (present.includes(false)) throw new Error('a placed file was removed by another request storing the same bytes; send it again');
       return indexedStudy;
     });
   } catch (err) {

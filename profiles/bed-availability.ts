@@ -172,7 +172,7 @@ function sameAvailability(a: Observation, b: Observation): boolean {
  */
 export async function refreshWard(repo: Repository, wardId: string, now = new Date().toISOString()): Promise<void> {
   const id = bedAvailabilityId(wardId);
-  // The Observation is locked for its update (the ward's lock already keeps other recounts out).
+  // Locked for its update; `lockWard` mostly took this very lock, so it is answered from memory.
   const [ward, current] = [await repo.readIfExists('Location', wardId), await repo.readForUpdate('Observation', id)];
   if (!isWard(ward)) {
     // Beds may arrive before their ward (e.g. in a Bundle); the ward's own write counts them.
