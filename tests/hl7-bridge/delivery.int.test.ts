@@ -102,14 +102,32 @@ if (postgres) {
     });
     after(() => bridge.close());
 
+    /** A second PostgreSQL session on the bridge's schema, to hold locks as a slow worker would. */
+    async function otherSession(): Promise<pg.Client> {
+      const schema = (await bridge.db.query<{ schema: string }>('SELECT current_schema() AS schema'))[0]?.schema as string;
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}` });
+      await client.connect();
+      return client;
+    }
+
+    /** Transfer (ward 01 to 02, the same bed number) then discharge: both beds free, the encounter finished with two completed places. */
+    async function assertTransferredThenDischarged(visit: string, bed: string): Promise<void> {
+      const { resources } = await bridge.repo.search(parseSearch('Encounter', new URLSearchParams({ identifier: `urn:oid:1.2.250.1.999.1|${visit}` })));
+      const encounter = resources[0] as Encounter;
+      assert.equal(encounter.status, 'finished');
+      assert.deepEqual(encounter.location?.map((l) => [l.location.reference, l.status]), [
+        [`Location/bed-${bridge.finess}-01-${bed}`, 'completed'], [`Location/bed-${bridge.finess}-02-${bed}`, 'completed'],
+      ]);
+      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-01-${bed}`), 'U');
+      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-02-${bed}`), 'U');
+    }
+
     it('applies a patient\'s messages in arrival order even when connections race', async () => {
       const admitting = await connectMllp({ host: '127.0.0.1', port: bridge.mllp.port });
       assert.equal(ackOf(await admitting.send(Buffer.from(adt({ finess: bridge.finess, controlId: 'ORD0', event: 'A01', mrn: 'ORD', visit: 'ORDV', ward: '01', bed: '003' })))).code, 'AA');
       await admitting.close();
       // Hold the patient's lock, as a slow transaction would, while two messages arrive on two connections.
-      const schema = (await bridge.db.query<{ schema: string }>('SELECT current_schema() AS schema'))[0]?.schema as string;
-      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}` });
-      await holder.connect();
+      const holder = await otherSession();
       await holder.query('BEGIN');
       await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 1))`, ['hl7:urn:oid:1.2.250.1.999.1|ORD']);
       const first = await connectMllp({ host: '127.0.0.1', port: bridge.mllp.port });
@@ -123,15 +141,7 @@ if (postgres) {
       await holder.end();
       assert.deepEqual([ackOf(await transfer).code, ackOf(await discharge).code], ['AA', 'AA']);
       await Promise.all([first.close(), second.close()]);
-      // Transfer then discharge: both beds free, the encounter finished with two completed places.
-      const { resources } = await bridge.repo.search(parseSearch('Encounter', new URLSearchParams({ identifier: 'urn:oid:1.2.250.1.999.1|ORDV' })));
-      const encounter = resources[0] as Encounter;
-      assert.equal(encounter.status, 'finished');
-      assert.deepEqual(encounter.location?.map((l) => [l.location.reference, l.status]), [
-        [`Location/bed-${bridge.finess}-01-003`, 'completed'], [`Location/bed-${bridge.finess}-02-003`, 'completed'],
-      ]);
-      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-01-003`), 'U');
-      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-02-003`), 'U');
+      await assertTransferredThenDischarged('ORDV', '003');
       const order = await bridge.db.query<{ control_id: string }>(`SELECT control_id FROM hl7_message WHERE control_id LIKE 'ORD%' ORDER BY id`);
       assert.deepEqual(order.map((r) => r.control_id), ['ORD0', 'ORD1', 'ORD2']);
     });
@@ -141,9 +151,7 @@ if (postgres) {
       const fields = { finess: bridge.finess, mrn: 'ORW', visit: 'ORWV' };
       assert.equal(ackOf(await client.send(Buffer.from(adt({ ...fields, controlId: 'ORW0', event: 'A01', ward: '01', bed: '004' })))).code, 'AA');
       // A transfer logged but not applied yet, whose worker holds its log row (as it does while applying).
-      const schema = (await bridge.db.query<{ schema: string }>('SELECT current_schema() AS schema'))[0]?.schema as string;
-      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}` });
-      await holder.connect();
+      const holder = await otherSession();
       const transfer = Buffer.from(adt({ ...fields, controlId: 'ORW1', event: 'A02', ward: '02', bed: '004' }));
       const { rows: [logged] } = await holder.query(
         `INSERT INTO hl7_message (transport, sender, control_id, message_type, content_hash, patient_key, visit_key, raw, status)
@@ -159,14 +167,7 @@ if (postgres) {
       await holder.end();
       assert.equal(ackOf(await discharge).code, 'AA');
       await client.close();
-      const { resources } = await bridge.repo.search(parseSearch('Encounter', new URLSearchParams({ identifier: 'urn:oid:1.2.250.1.999.1|ORWV' })));
-      const encounter = resources[0] as Encounter;
-      assert.equal(encounter.status, 'finished');
-      assert.deepEqual(encounter.location?.map((l) => [l.location.reference, l.status]), [
-        [`Location/bed-${bridge.finess}-01-004`, 'completed'], [`Location/bed-${bridge.finess}-02-004`, 'completed'],
-      ]);
-      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-01-004`), 'U');
-      assert.equal(await bedStatus(bridge.repo, `bed-${bridge.finess}-02-004`), 'U');
+      await assertTransferredThenDischarged('ORWV', '004');
       const applied = await bridge.db.query<{ control_id: string; status: string }>(
         `SELECT control_id, status FROM hl7_message WHERE control_id LIKE 'ORW%' ORDER BY processed_at, id`);
       assert.deepEqual(applied.map((r) => [r.control_id, r.status]), [['ORW0', 'applied'], ['ORW1', 'applied'], ['ORW2', 'applied']]);
