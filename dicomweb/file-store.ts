@@ -15,8 +15,14 @@ import { isUid } from './uids.ts';
 export interface SpoolFile {
   readonly path: string;
   write(chunk: Buffer): Promise<void>;
-  /** Flushes to disk and closes; returns the SHA-256 (hex) and the size. */
-  finish(): Promise<{ sha256: string; size: number }>;
+  /**
+   * Ends the part: its SHA-256 (hex) and size at once, while the rest is written, flushed to
+   * disk and the file closed in the background (`flushed`), so the index work need not wait.
+   */
+  finish(): { sha256: string; size: number };
+  /** Settles once the finished file is on disk and closed; rejects when it could not be. */
+  readonly flushed: Promise<void>;
+  /** Removes the file (after a flush under way ended). */
   discard(): Promise<void>;
 }
 
@@ -60,13 +66,16 @@ export class DicomFileStore {
   }
 
   /**
-   * Moves a spooled file to its place (same file system: atomic) and makes the move durable:
-   * the directory that holds it is flushed, and so is the parent of every directory made for it
-   * (a file in a new directory is only found after a crash once the directory's own entry is).
+   * Moves a spooled file, once flushed, to its place (same file system: atomic) and makes the
+   * move durable: the directory that holds it is flushed, and so is the parent of every directory
+   * made for it (a file in a new directory is only found after a crash once the directory's own
+   * entry is).
    */
-  async place(spooledPath: string, relativePath: string): Promise<void> {
+  async place(spool: SpoolFile, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
     const directory = dirname(target);
+    const spooledPath = spool.path;
+    await spool.flushed;
     try {
       await rename(spooledPath, target);
     } catch (err) {
@@ -92,12 +101,6 @@ export class DicomFileStore {
     void durable.catch(() => undefined).finally(() => {
       for (const dir of made) if (this.#making.get(dir) === durable) this.#making.delete(dir);
     });
-  }
-
-  /** Removes a spooled file that will not be placed. */
-  async discardSpooled(spooledPath: string): Promise<void> {
-    if (dirname(resolve(spooledPath)) !== this.#incoming) throw new Error('not a spooled file');
-    await rm(spooledPath, { force: true });
   }
 
   read(relativePath: string): Promise<Buffer> {
@@ -128,12 +131,19 @@ function spoolFile(path: string, handle: FileHandle): SpoolFile {
   let closed = false;
   let batch: Buffer[] = [];
   let batchBytes = 0;
-  const flush = async (): Promise<void> => {
+  let flushed: Promise<void> | undefined;
+  const writeBatch = async (): Promise<void> => {
     if (batch.length === 0) return;
     const chunks = batch;
     batch = [];
     batchBytes = 0;
     await handle.writev(chunks);
+  };
+  const flushAndClose = async (): Promise<void> => {
+    await writeBatch();
+    await handle.sync();
+    await handle.close();
+    closed = true;
   };
   return {
     path,
@@ -143,16 +153,21 @@ function spoolFile(path: string, handle: FileHandle): SpoolFile {
       // Node gives each socket read its own buffer, never reused: holding the chunk is safe.
       batch.push(chunk);
       batchBytes += chunk.length;
-      if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+      if (batchBytes >= WRITE_BATCH_BYTES) await writeBatch();
     },
-    async finish() {
-      await flush();
-      await handle.sync();
-      await handle.close();
-      closed = true;
+    finish() {
+      if (flushed) throw new Error('the spool file is already finished');
+      flushed = flushAndClose();
+      // Awaited by whoever places or discards the file; a failure is theirs to report.
+      flushed.catch(() => undefined);
       return { sha256: hash.digest('hex'), size };
     },
+    get flushed() {
+      if (!flushed) throw new Error('the spool file is not finished');
+      return flushed;
+    },
     async discard() {
+      await flushed?.catch(() => undefined);
       if (!closed) await handle.close().catch(() => undefined);
       closed = true;
       await rm(path, { force: true });

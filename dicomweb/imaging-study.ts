@@ -31,10 +31,14 @@ interface InstanceRow {
   instance_number: number | null;
 }
 
-/** Creates, updates or deletes the study's ImagingStudy after the index changed. */
-export async function syncImagingStudy(repo: Repository, tx: Queryable, studyUid: string): Promise<void> {
-  // One round trip: the study's attributes, its series and its instances, in display order.
-  const [row] = await tx.query<{ attributes: DicomJson | null; series: SeriesRow[] | null; instances: InstanceRow[] | null }>(
+/**
+ * Creates, updates or deletes the study's ImagingStudy after the index changed. `subject`: the
+ * study's Patient when the caller already looked it up (see `subjectOf`).
+ */
+export async function syncImagingStudy(repo: Repository, tx: Queryable, studyUid: string, subject?: ImagingStudy['subject']): Promise<void> {
+  // One round trip: the study's attributes, its series and its instances in display order, and
+  // the current ImagingStudy, locked (so that writing it after costs no second read).
+  const [[row], current] = await Promise.all([tx.query<{ attributes: DicomJson | null; series: SeriesRow[] | null; instances: InstanceRow[] | null }>(
     `SELECT (SELECT attributes FROM dicom_study WHERE study_uid = $1) AS attributes,
        (SELECT json_agg(json_build_object('series_uid', series_uid, 'modality', modality, 'series_number', series_number,
           'series_description', series_description, 'series_date', series_date, 'body_part_examined', body_part_examined)
@@ -43,12 +47,12 @@ export async function syncImagingStudy(repo: Repository, tx: Queryable, studyUid
           'instance_number', instance_number) ORDER BY instance_number NULLS LAST, sop_instance_uid) FROM dicom_instance WHERE study_uid = $1) AS instances`,
     [studyUid],
     'dicom_imaging_study_rows',
-  );
+  ), repo.readForUpdate('ImagingStudy', studyUid)]);
   if (!row?.attributes) {
-    if (await repo.readIfExists('ImagingStudy', studyUid)) await repo.delete('ImagingStudy', studyUid);
+    if (current) await repo.delete('ImagingStudy', studyUid);
     return;
   }
-  const resource = imagingStudy(studyUid, row.attributes, row.series ?? [], row.instances ?? [], await subjectOf(repo, row.attributes));
+  const resource = imagingStudy(studyUid, row.attributes, row.series ?? [], row.instances ?? [], subject ?? (await subjectOf(repo, row.attributes)));
   await repo.update(resource);
 }
 
@@ -122,7 +126,8 @@ export function patientIdentifier(attributes: DicomJson): Identifier | undefined
   return system ? { system, value } : { value };
 }
 
-async function subjectOf(repo: Repository, attributes: DicomJson): Promise<ImagingStudy['subject']> {
+/** The ImagingStudy's subject for a study with these Patient attributes. */
+export async function subjectOf(repo: Repository, attributes: DicomJson): Promise<ImagingStudy['subject']> {
   const identifier = patientIdentifier(attributes);
   if (!identifier) return { display: 'DICOM study without PatientID' };
   const token = identifier.system ? `${identifier.system}|${identifier.value}` : `${identifier.value}`;

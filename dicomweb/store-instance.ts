@@ -15,7 +15,7 @@ export async function storeInstances(ctx: StoreContext, instances: Buffer[]): Pr
   try {
     for (const bytes of instances) received.push(await spooled(ctx, bytes));
   } catch (err) {
-    await Promise.all(received.map((item) => ctx.files.discardSpooled(item.spoolPath)));
+    await Promise.all(received.map((item) => item.spool.discard()));
     throw err;
   }
   const outcomes: StoreOutcome[] = [];
@@ -28,7 +28,7 @@ async function spooled(ctx: StoreContext, bytes: Buffer): Promise<ReceivedInstan
   const spool = await ctx.files.spool();
   try {
     await spool.write(bytes);
-    return { parsed, spoolPath: spool.path, ...(await spool.finish()) };
+    return { parsed, spool, ...spool.finish() };
   } catch (err) {
     await spool.discard();
     throw err;

@@ -10,10 +10,10 @@
  * it must be deleted there first.
  */
 import type { Database, Queryable, Repository } from '../fhir/index.ts';
-import type { DicomFileStore } from './file-store.ts';
+import type { DicomFileStore, SpoolFile } from './file-store.ts';
 import { pruneEmpty, storedState, upsertSeriesAndInstance, upsertStudy, type IndexedInstance } from './index-writer.ts';
 import { lockStudyFiles, removeUnreferenced } from './file-cleanup.ts';
-import { syncImagingStudy } from './imaging-study.ts';
+import { subjectOf, syncImagingStudy } from './imaging-study.ts';
 import type { ParsedInstance } from './part10.ts';
 import { FAILURE_REASON, StoreFailure } from './store-failure.ts';
 
@@ -23,10 +23,10 @@ export interface StoreContext {
   repositoryIn(tx: Queryable): Repository;
 }
 
-/** One instance received and spooled, waiting to be stored. */
+/** One instance received and spooled (its flush to disk perhaps still under way), waiting to be stored. */
 export interface ReceivedInstance {
   parsed: ParsedInstance;
-  spoolPath: string;
+  spool: SpoolFile;
   sha256: string;
   size: number;
 }
@@ -35,6 +35,7 @@ export type StoreOutcome = { stored: true; parsed: ParsedInstance } | { stored: 
 
 export async function storeStudy(ctx: StoreContext, studyUid: string, received: ReceivedInstance[]): Promise<StoreOutcome[]> {
   const items = lastOfEachInstance(received);
+  await Promise.all(received.filter((item) => !items.includes(item)).map((item) => item.spool.discard()));
   const indexed: IndexedInstance[] = items.map((item) => ({
     parsed: item.parsed,
     filePath: ctx.files.pathFor(studyUid, item.parsed.seriesUid, item.parsed.sopInstanceUid, item.sha256),
@@ -47,14 +48,13 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
   // replaces other bytes. The files go to disk while the index is written; the commit waits for them.
   const placing = (async () => {
     for (const [i, item] of indexed.entries()) {
-      await ctx.files.place((items[i] as ReceivedInstance).spoolPath, item.filePath);
+      await ctx.files.place((items[i] as ReceivedInstance).spool, item.filePath);
       placed++;
     }
   })();
   placing.catch(() => undefined);
   try {
     result = await ctx.db.transaction(async (tx) => {
-      await lockStudyFiles(tx, studyUid);
       const indexedStudy = await indexStudy(tx, ctx.repositoryIn(tx), studyUid, indexed);
       await placing;
       // A request that failed with the same bytes may have removed the file before this one held the lock.
@@ -64,7 +64,7 @@ export async function storeStudy(ctx: StoreContext, studyUid: string, received: 
     });
   } catch (err) {
     await placing.catch(() => undefined);
-    await Promise.all(items.slice(placed).map((item) => ctx.files.discardSpooled(item.spoolPath)));
+    await Promise.all(items.slice(placed).map((item) => item.spool.discard()));
     await removeUnreferenced(ctx, studyUid, indexed.slice(0, placed).map((item) => item.filePath));
     const reason = placed < indexed.length ? FAILURE_REASON.outOfResources : FAILURE_REASON.processingFailure;
     const failure = new StoreFailure(reason, `the instance could not be stored: ${err instanceof Error ? err.message : String(err)}`);
@@ -84,10 +84,17 @@ async function indexStudy(
   studyUid: string,
   items: IndexedInstance[],
 ): Promise<{ refused: Map<string, StoreFailure>; replacedPaths: string[] }> {
-  // The study row is the lock that serialises every store and delete of this study.
+  // Statements that need no answer from the one before go out together, one round trip for
+  // them all; the server runs them in the order sent. The file lock comes first; the study row
+  // is the lock that serialises every store and delete of this study.
   const last = (items.at(-1) as IndexedInstance).parsed.dataset;
-  await upsertStudy(tx, last, studyUid);
-  const { instances, seriesElsewhere } = await storedState(tx, studyUid, items.map((item) => item.parsed));
+  const [, , { instances, seriesElsewhere }, subject] = await Promise.all([
+    lockStudyFiles(tx, studyUid),
+    upsertStudy(tx, last, studyUid),
+    storedState(tx, studyUid, items.map((item) => item.parsed)),
+    // The study's Patient attributes are the last instance's (upsertStudy takes them from it).
+    subjectOf(repo, last),
+  ]);
   const refused = new Map<string, StoreFailure>();
   for (const item of items) {
     const { sopInstanceUid, seriesUid } = item.parsed;
@@ -105,11 +112,15 @@ async function indexStudy(
   for (const item of changed) {
     const before = instances.get(item.parsed.sopInstanceUid);
     if (before && before.file_path !== item.filePath) replacedPaths.push(before.file_path);
-    await upsertSeriesAndInstance(tx, item);
   }
-  // A study created for instances that were all refused must not stay behind, empty.
-  if (refused.size > 0) await pruneEmpty(tx, [studyUid]);
-  if (changed.length > 0) await syncImagingStudy(repo, tx, studyUid);
+  const upserts = changed.map((item) => upsertSeriesAndInstance(tx, item));
+  if (refused.size > 0) {
+    await Promise.all(upserts);
+    // A study created for instances that were all refused must not stay behind, empty.
+    await pruneEmpty(tx, [studyUid]);
+  }
+  // The ImagingStudy's reads go out right behind the index writes they must see.
+  await Promise.all([...upserts, changed.length > 0 ? syncImagingStudy(repo, tx, studyUid, subject) : undefined]);
   return { refused, replacedPaths };
 }
 

@@ -56,7 +56,7 @@ export async function stow(ctx: StoreContext, request: StowRequest): Promise<Sto
       else received.push(outcome);
     }
   } catch (err) {
-    await Promise.all(received.map((item) => ctx.files.discardSpooled(item.spoolPath)));
+    await Promise.all(received.map((item) => item.spool.discard()));
     if (err instanceof DicomwebError) throw err;
     throw badRequest(`the multipart request cannot be read: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -100,7 +100,6 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
   const spool: SpoolFile = await ctx.files.spool();
   let chunks: Buffer[] | undefined = [];
   let length = 0;
-  let finishing: Promise<{ sha256: string; size: number }> | undefined;
   try {
     for await (const chunk of body) {
       await spool.write(chunk);
@@ -108,12 +107,16 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
       if (chunks && length <= PARSE_FROM_MEMORY_MAX) chunks.push(chunk);
       else chunks = undefined;
     }
-    // The spool is flushed to disk while a part held in memory is parsed; a larger one is read back after.
-    finishing = spool.finish();
+    // The spool goes to disk while a part held in memory is parsed and stored (placing it waits
+    // for that); a larger part is read back once it is all written.
+    const { sha256, size } = spool.finish();
     const inMemory = chunks ? parseOrRefuse(Buffer.concat(chunks, length)) : undefined;
     chunks = undefined;
-    const { sha256, size } = await finishing;
-    const parsed = inMemory ?? parseOrRefuse(await readFile(spool.path));
+    let parsed = inMemory;
+    if (!parsed) {
+      await spool.flushed;
+      parsed = parseOrRefuse(await readFile(spool.path));
+    }
     if ('failure' in parsed) {
       await spool.discard();
       return parsed;
@@ -122,10 +125,8 @@ async function receivePart(ctx: StoreContext, body: AsyncIterable<Buffer>, study
       await spool.discard();
       return { parsed, failure: new StoreFailure(FAILURE_REASON.dataSetDoesNotMatch, `the instance belongs to study ${parsed.studyUid}, not to ${studyUid} of the URL`) };
     }
-    return { parsed, spoolPath: spool.path, sha256, size };
+    return { parsed, spool, sha256, size };
   } catch (err) {
-    // A flush still running must end before the file is removed.
-    await finishing?.catch(() => undefined);
     await spool.discard();
     throw err;
   }

@@ -139,6 +139,17 @@ for (const driver of testDrivers()) describe(`STOW-RS and WADO-RS with dicomweb-
     assert.equal(rows.length, 1);
   });
 
+  it('stores the last copy of an instance a request carries twice, and leaves no spool file of the other', async () => {
+    const uids = uidsOf(CT);
+    const earlier = new Uint8Array(fixture(CT));
+    earlier[10] = 0x42;
+    const later = new Uint8Array(fixture(CT));
+    later[10] = 0x43;
+    await server.client.storeInstances({ datasets: [earlier.buffer as ArrayBuffer, later.buffer as ArrayBuffer] });
+    assert.equal(sha(await server.client.retrieveInstance(uids)), sha(later));
+    assert.equal(filesUnder(`${server.dicomDir}/.incoming`).length, 0, 'no spool file left behind');
+  });
+
   it('deletes an instance, then its study, with files, index and ImagingStudy together', async () => {
     const [one] = (await server.client.retrieveStudyMetadata({ studyInstanceUID: MR_STUDY })) as [DicomJson];
     const target = {
