@@ -63,18 +63,21 @@ export const ALL_INDEX_TABLES = TABLES.reduce((mask, _, i) => mask | bit(i), 0);
 
 function buildSql(insertMask: number, deleteMask: number, mode: WriteMode): string {
   let n = 8;
+  // The content is read as jsonb once, here, for the current row and the history row alike: a
+  // large resource (an ImagingStudy of a thousand instances) costs its parse once.
   const parts = [
-    `v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[])
-       AS v(resource_type, id, version_id, last_updated, method, content, index_mask, interaction))`,
+    `v AS (SELECT resource_type, id, version_id, last_updated, method, content::jsonb AS content, index_mask, interaction
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[])
+       AS u(resource_type, id, version_id, last_updated, method, content, index_mask, interaction))`,
     ...(mode === 'index'
       ? [`cur AS (UPDATE fhir_resource r SET index_mask = v.index_mask FROM v WHERE r.resource_type = v.resource_type AND r.id = v.id)`]
       : [
           `cur AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, deleted, content, index_mask)
-       SELECT resource_type, id, version_id, last_updated, content IS NULL, content::jsonb, index_mask FROM v
+       SELECT resource_type, id, version_id, last_updated, content IS NULL, content, index_mask FROM v
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
          deleted = EXCLUDED.deleted, content = EXCLUDED.content, index_mask = EXCLUDED.index_mask)`,
           `hist AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, method, content)
-       SELECT resource_type, id, version_id, last_updated, method, content::jsonb FROM v)`,
+       SELECT resource_type, id, version_id, last_updated, method, content FROM v)`,
           // The change feed's row, in the same statement: it commits exactly when the version does.
           `chg AS (INSERT INTO fhir_change (resource_type, id, version_id, interaction, at)
        SELECT resource_type, id, version_id, interaction, last_updated FROM v)`,
