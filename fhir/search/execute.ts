@@ -7,7 +7,7 @@ import type { Queryable } from '../database.ts';
 import { criterionSql, distanceKmSql, nearBoxSql, SqlBuilder } from './conditions.ts';
 import { cursorSql, decodeCursor, encodeCursor, orderBySql, sortColumns } from './sort.ts';
 import type { SearchRequest } from './request.ts';
-import { searchStatementName } from './statement-names.ts';
+import { querySearch } from './statement-names.ts';
 
 export interface Match {
   resource: Resource;
@@ -67,7 +67,7 @@ export async function executeSearch(
     FROM fhir_resource r WHERE ${whereSql(request, sql)}`;
   const text = `SELECT * FROM (${inner}) s${cursor ? ` WHERE ${cursorSql(columns, cursor, sql, alias)}` : ''}
     ORDER BY ${orderBySql(columns, alias, backwards)} LIMIT ${request.count + 1}`;
-  const rows = await db.query<Record<string, unknown>>(text, sql.values, searchStatementName(text));
+  const rows = await querySearch<Record<string, unknown>>(db, text, sql.values);
 
   const more = rows.length > request.count;
   const page = rows.slice(0, request.count);
@@ -93,7 +93,7 @@ export async function executeSearch(
 async function lockedMatches(db: Queryable, request: SearchRequest, baseUrl: string | undefined): Promise<SearchResult> {
   const sql = new SqlBuilder(baseUrl);
   const text = `SELECT r.content FROM fhir_resource r WHERE ${whereSql(request, sql)} ORDER BY r.resource_type, r.id LIMIT ${request.count + 1} FOR UPDATE`;
-  const rows = await db.query<{ content: Resource }>(text, sql.values, searchStatementName(text));
+  const rows = await querySearch<{ content: Resource }>(db, text, sql.values);
   const resources = rows.slice(0, request.count).map((row) => row.content);
   return { matches: resources.map((resource) => ({ resource })), resources, more: rows.length > request.count };
 }
@@ -101,7 +101,7 @@ async function lockedMatches(db: Queryable, request: SearchRequest, baseUrl: str
 async function countMatches(db: Queryable, request: SearchRequest, baseUrl: string | undefined): Promise<number> {
   const sql = new SqlBuilder(baseUrl);
   const text = `SELECT count(*) AS n FROM fhir_resource r WHERE ${whereSql(request, sql)}`;
-  const rows = await db.query<{ n: string | number }>(text, sql.values, searchStatementName(text));
+  const rows = await querySearch<{ n: string | number }>(db, text, sql.values);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -120,7 +120,7 @@ export async function countByElements(db: Queryable, request: SearchRequest, ele
   const sql = new SqlBuilder(baseUrl);
   const columns = elements.map((element, i) => `r.content -> ${sql.add(element)}::text AS e${i}`);
   const text = `SELECT ${columns.join(', ')}, count(*) AS n FROM fhir_resource r WHERE ${whereSql(request, sql)} GROUP BY ${elements.map((_, i) => i + 1).join(', ')}`;
-  const rows = await db.query<Record<string, unknown>>(text, sql.values, searchStatementName(text));
+  const rows = await querySearch<Record<string, unknown>>(db, text, sql.values);
   return rows.map((row) => ({ values: elements.map((_, i) => row[`e${i}`] ?? undefined), count: Number(row.n) }));
 }
 

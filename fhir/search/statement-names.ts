@@ -6,6 +6,8 @@
  * its second use, and only so many do: arbitrary searches must not grow every connection's
  * prepared statements without bound; past the limit, new shapes run unprepared as before.
  */
+import type { Queryable } from '../database.ts';
+
 const MAX_NAMED = 500;
 /** Uses of texts not yet named, forgotten wholesale when it grows too large. */
 const MAX_COUNTED = 10_000;
@@ -26,4 +28,9 @@ export function searchStatementName(sql: string): string | undefined {
   const fresh = `passerelle_search_${named.size}`;
   named.set(sql, fresh);
   return fresh;
+}
+
+/** Runs a search statement, prepared when its text recurs. */
+export function querySearch<Row>(db: Queryable, sql: string, values: unknown[]): Promise<Row[]> {
+  return db.query<Row>(sql, values, searchStatementName(sql));
 }
